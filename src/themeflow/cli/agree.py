@@ -1,0 +1,1 @@
+"""themeflow agree command (in progress)."""

@@ -1,0 +1,1 @@
+"""themeflow audit command (in progress)."""

@@ -1,0 +1,1 @@
+"""`themeflow code`: stage 02."""

@@ -1,0 +1,1 @@
+"""`themeflow codebook lint|show`."""

@@ -1,0 +1,1 @@
+"""themeflow deid command (in progress)."""

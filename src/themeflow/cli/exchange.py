@@ -1,0 +1,1 @@
+"""themeflow exchange command (in progress)."""

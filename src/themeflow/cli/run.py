@@ -1,0 +1,1 @@
+"""themeflow run command (in progress)."""

@@ -1,0 +1,1 @@
+"""themeflow status command (in progress)."""

@@ -1,0 +1,1 @@
+"""themeflow themes command (in progress)."""

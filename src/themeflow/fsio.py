@@ -1,0 +1,69 @@
+"""Atomic file writes and content hashes: the only way themeflow puts bytes on disk.
+
+Every artefact is written to a temporary file in the same folder, flushed to disk and renamed over the
+target, so a crash or a kill leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path, mode: int | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success it replaces `target` atomically.
+
+    `mode` (e.g. 0o600) is applied at creation, so the file is never readable by others, even briefly.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        os.chmod(tmp, mode if mode is not None else 0o644)
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+        if mode is not None:
+            os.chmod(target, mode)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_bytes(target: Path, data: bytes, mode: int | None = None) -> None:
+    with atomic_path(target, mode) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(target: Path, text: str, mode: int | None = None) -> None:
+    """Write UTF-8 text with LF line endings, atomically."""
+    write_bytes(target, text.encode("utf-8"), mode)
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write only when the bytes differ (keeps mtimes, and git, quiet). Returns True when written."""
+    target = Path(target)
+    if target.exists() and target.read_bytes() == data:
+        return False
+    write_bytes(target, data)
+    return True

@@ -1,0 +1,183 @@
+"""Speaker turns: detect how a transcript labels its speakers and give every turn a speaker and a role.
+
+Schemes handled (detected per file, see DESIGN.md "Inputs ingest must handle"):
+- inline labels: `访谈者：…`, `受访者:`, `研究者:`, `问：/答：`, `Q:/A:`, `I:/P3:`, `**访谈者**：` (Markdown);
+- label + timestamp: `访谈者 00:03:12` with the utterance on that line or the next;
+- transcription-service exports: a `说话人1 00:03:12` / `发言人2 12:45` line, then the utterance;
+- `[00:12:31]` timestamps before any of these;
+- other repeated labels (`张医生：`, `小王：`), whose roles are inferred (the one who asks is the interviewer).
+Interviewer speech is kept for context; only participant speech is coded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+INTERVIEWER = "interviewer"
+PARTICIPANT = "participant"
+
+INTERVIEWER_LABELS = {
+    "访谈者", "訪談者", "采访者", "採訪者", "访问者", "訪問者", "研究者", "研究员", "研究員", "主持人", "访员",
+    "訪員", "调查员", "調查員", "访谈员", "訪談員", "采访人", "採訪人", "访谈人", "訪談人", "问", "問", "q", "i",
+    "int", "interviewer", "researcher", "访", "訪",
+}
+PARTICIPANT_LABELS = {
+    "受访者", "受訪者", "被访者", "被訪者", "被采访者", "被採訪者", "受访人", "受訪人", "被访人", "被訪人",
+    "访谈对象", "訪談對象", "参与者", "參與者", "答", "a", "p", "participant", "respondent", "interviewee", "受",
+}
+SERVICE_LABEL = r"(?:说话人|說話人|发言人|發言人|讲话人|講話人|speaker|spk|说话者|說話者)\s*\d{1,2}"
+TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+
+_LEADING_TIME = re.compile(rf"^\s*[\[【(（]\s*{TIME}\s*[\]】)）]\s*|^\s*{TIME}\s+(?=\S)")
+_SERVICE_LINE = re.compile(rf"^(?P<label>{SERVICE_LABEL})\s*[:：]?\s*(?:(?P<ts>{TIME})\s*)?[:：]?\s*(?P<rest>.*)$", re.I)
+_LABEL_TIME_LINE = re.compile(rf"^(?P<label>[^\s:：\d]{{1,8}})\s+(?P<ts>{TIME})\s*[:：]?\s*(?P<rest>.*)$")
+_INLINE = re.compile(r"^[*#>\s]*(?P<label>[^\s:：*]{1,12}?)\s*\**\s*[:：]\s*\**\s*(?P<rest>.*)$")
+_PARTICIPANT_CODE = re.compile(r"^(?:p|参与者|參與者|受访者|受訪者)\s*0*\d{1,3}$", re.I)
+
+
+@dataclass
+class Turn:
+    speaker: str
+    role: str
+    spans: list[tuple[int, int]] = field(default_factory=list)  # utterance text, one span per line
+
+
+@dataclass
+class SpeakerSplit:
+    scheme: str
+    turns: list[Turn]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _known_role(label: str) -> str | None:
+    key = label.strip().lower()
+    if key in INTERVIEWER_LABELS:
+        return INTERVIEWER
+    if key in PARTICIPANT_LABELS or _PARTICIPANT_CODE.match(key):
+        return PARTICIPANT
+    return None
+
+
+@dataclass
+class _Line:
+    start: int  # offset of the utterance part of the line
+    end: int
+    label: str | None  # None: a continuation line
+    kind: str = ""  # "service", "label-time", "inline"
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, line))
+        pos += len(line) + 1
+    return out
+
+
+def _parse_line(offset: int, line: str, accept_label) -> _Line:  # type: ignore[no-untyped-def]
+    stripped_time = _LEADING_TIME.match(line)
+    skip = stripped_time.end() if stripped_time else 0
+    body = line[skip:]
+    for kind, pattern in (("service", _SERVICE_LINE), ("label-time", _LABEL_TIME_LINE), ("inline", _INLINE)):
+        match = pattern.match(body)
+        if match and accept_label(match.group("label"), kind):
+            rest_start = skip + match.start("rest")
+            return _Line(offset + rest_start, offset + len(line), match.group("label").strip("*# "), kind)
+    return _Line(offset + skip, offset + len(line), None)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \t\u3000\xa0":
+        start += 1
+    while end > start and text[end - 1] in " \t\u3000\xa0":
+        end -= 1
+    return start, end
+
+
+def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
+    """Labels (`X：`) at the start of lines and how often each occurs, for files with unknown labels."""
+    counts: dict[str, int] = {}
+    for _, line in lines:
+        body = line[_LEADING_TIME.match(line).end():] if _LEADING_TIME.match(line) else line
+        match = _INLINE.match(body)
+        if match:
+            label = match.group("label").strip("*# ")
+            counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+def _question_share(text: str, turns: list[Turn]) -> float:
+    asked = 0
+    for turn in turns:
+        utterance = "".join(text[s:e] for s, e in turn.spans)
+        if re.search(r"[？?]|[吗呢嘛][。.]?$", utterance):
+            asked += 1
+    return asked / len(turns) if turns else 0.0
+
+
+def split_turns(text: str) -> SpeakerSplit:
+    lines = _lines(text)
+    service = any(_SERVICE_LINE.match(l[_LEADING_TIME.match(l).end():] if _LEADING_TIME.match(l) else l) for _, l in lines)
+
+    def known_only(label: str, kind: str) -> bool:
+        if kind == "service":
+            return True
+        return _known_role(label.strip("*# ")) is not None
+
+    parsed = [_parse_line(offset, line, known_only) for offset, line in lines]
+    labelled = [p for p in parsed if p.label is not None]
+    scheme = "service-export" if service else ("labels" if labelled else "")
+    if len(labelled) < 2:
+        # No known labels: accept labels that recur at the start of lines (`张医生：`, `小王：`).
+        counts = _candidate_labels(lines)
+        recurring = {label for label, n in counts.items() if n >= 2}
+        if len(recurring) >= 2:
+            parsed = [_parse_line(o, l, lambda lab, kind: kind == "inline" and lab.strip("*# ") in recurring) for o, l in lines]
+            labelled = [p for p in parsed if p.label is not None]
+            scheme = "recurring-labels"
+    if not labelled:
+        spans = [_trim(text, p.start, p.end) for p in parsed]
+        turn = Turn("participant", PARTICIPANT, [s for s in spans if s[0] < s[1]])
+        return SpeakerSplit("none", [turn] if turn.spans else [], ["no speaker labels recognised: read as one participant turn"])
+
+    turns: list[Turn] = []
+    current: Turn | None = None
+    for p in parsed:
+        if p.label is not None:
+            current = Turn(p.label, "", [])
+            turns.append(current)
+        if current is None:
+            continue  # a preamble (title, date, notes) before the first turn is not speech
+        start, end = _trim(text, p.start, p.end)
+        if start < end:
+            current.spans.append((start, end))
+    _assign_roles(text, turns)
+    if any(p.kind == "label-time" for p in parsed if p.label) and scheme == "labels":
+        scheme = "labels-with-timestamps"
+    warnings = []
+    if not any(t.role == PARTICIPANT for t in turns):
+        warnings.append("no participant turns found")
+    return SpeakerSplit(scheme, [t for t in turns if t.spans], warnings)
+
+
+def _assign_roles(text: str, turns: list[Turn]) -> None:
+    unknown: dict[str, list[Turn]] = {}
+    for turn in turns:
+        role = _known_role(turn.speaker)
+        if role is None:
+            unknown.setdefault(turn.speaker, []).append(turn)
+        else:
+            turn.role = role
+    if not unknown:
+        return
+    has_interviewer = any(t.role == INTERVIEWER for t in turns)
+    order = list(unknown)
+    if has_interviewer:
+        interviewer = None
+    else:
+        # The interviewer asks: the speaker whose turns most often ask a question; ties go to who spoke first.
+        interviewer = max(order, key=lambda s: (round(_question_share(text, unknown[s]), 6), -order.index(s)))
+    for speaker, its_turns in unknown.items():
+        for turn in its_turns:
+            turn.role = INTERVIEWER if speaker == interviewer else PARTICIPANT

@@ -1,0 +1,375 @@
+"""Stage 01 orchestration: read every transcript, normalise, de-identify, split, segment, write artefacts.
+
+Pure per-transcript work lives in `process_text`; this module does the I/O around it: which files changed
+(content hash + tool, vocabulary and de-identification settings), reusing unchanged results, atomic writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from themeflow import __version__, fsio, lock
+from themeflow.errors import InputError, UsageError
+from themeflow.ingest import participants as participants_mod
+from themeflow.ingest.normalize import normalise
+from themeflow.ingest.readers import SUPPORTED_SUFFIXES, SourceError, read_source
+from themeflow.ingest.segmenter import (
+    Segmenter,
+    builtin_words,
+    engine_version,
+    read_dictionary,
+    vocabulary_digest,
+)
+from themeflow.ingest.sentences import split_span
+from themeflow.ingest.speakers import split_turns
+from themeflow.workspace import Workspace
+
+SEGMENT_COLUMNS = [
+    "segment_id", "transcript_id", "participant_id", "turn", "speaker", "role", "start", "end", "text", "tokens",
+]
+IDENTIFYING_COLUMNS = {"name", "real_name", "full_name", "姓名", "真实姓名", "phone", "电话", "手机", "address", "地址"}
+STAGE = "ingest"
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class TranscriptRecord:
+    transcript_id: str
+    participant_id: str
+    source: str
+    encoding: str
+    format: str
+    sha256: str
+    cache_key: str
+    scheme: str
+    text: str
+    segments: list[dict[str, str]]
+    warnings: list[str] = field(default_factory=list)
+    turns: int = 0
+
+    def manifest_entry(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "participant_id": self.participant_id,
+            "encoding": self.encoding,
+            "format": self.format,
+            "sha256": self.sha256,
+            "cache_key": self.cache_key,
+            "speaker_scheme": self.scheme,
+            "characters": len(self.text),
+            "turns": self.turns,
+            "segments": len(self.segments),
+            "participant_segments": sum(1 for s in self.segments if s["role"] == "participant"),
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class IngestResult:
+    processed: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    warnings: list[str] = field(default_factory=list)
+    segments: int = 0
+    characters: int = 0
+    output_dir: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.skipped else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "processed": self.processed,
+            "reused": self.reused,
+            "removed": self.removed,
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "warnings": self.warnings,
+            "segments": self.segments,
+            "characters": self.characters,
+            "output_dir": str(self.output_dir) if self.output_dir else None,
+        }
+
+
+# --- pure per-transcript work -------------------------------------------------------------------
+
+
+def process_text(
+    text: str, transcript_id: str, participant_id: str, segmenter: Segmenter
+) -> tuple[str, list[dict[str, str]], list[str], int]:
+    """Split normalised text into turns and sentences and segment them.
+
+    Returns (scheme, segment rows, warnings, number of turns). Every row satisfies
+    `row["text"] == text[int(row["start"]):int(row["end"])]`."""
+    split = split_turns(text)
+    rows: list[dict[str, str]] = []
+    for turn_number, turn in enumerate(split.turns, start=1):
+        for span_start, span_end in turn.spans:
+            for start, end in split_span(text, span_start, span_end):
+                sentence = text[start:end]
+                tokens = [t for t in segmenter.cut_original(sentence) if t.strip()]
+                rows.append(
+                    {
+                        "segment_id": f"{transcript_id}-s{len(rows) + 1:04d}",
+                        "transcript_id": transcript_id,
+                        "participant_id": participant_id,
+                        "turn": str(turn_number),
+                        "speaker": turn.speaker,
+                        "role": turn.role,
+                        "start": str(start),
+                        "end": str(end),
+                        "text": sentence,
+                        "tokens": " ".join(tokens),
+                    }
+                )
+    return split.scheme, rows, split.warnings, len(split.turns)
+
+
+_UNSAFE = re.compile(r"[\s/\\:*?\"<>|#]+")
+
+
+def transcript_id_for(path: Path) -> str:
+    return _UNSAFE.sub("_", path.stem).strip("_") or "transcript"
+
+
+# --- I/O around it ------------------------------------------------------------------------------
+
+
+def _sources(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise UsageError(f"transcripts folder {directory} not found", hint="pass a folder or set `transcripts:` in themeflow.yaml")
+    return sorted(
+        p for p in directory.rglob("*")
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(("~$", "."))
+        and p.name.lower() != "readme.md"
+    )
+
+
+def _read_previous(ingest_dir: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, str]]]]:
+    manifest_path = ingest_dir / "manifest.json"
+    segments_path = ingest_dir / "segments.csv"
+    if not manifest_path.exists() or not segments_path.exists():
+        return {}, {}
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        by_transcript: dict[str, list[dict[str, str]]] = {}
+        with open(segments_path, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                by_transcript.setdefault(row["transcript_id"], []).append(row)
+        return manifest.get("transcripts", {}), by_transcript
+    except (ValueError, KeyError, OSError):
+        return {}, {}  # a damaged cache is rebuilt, never trusted
+
+
+def segments_csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=SEGMENT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def read_segments(ingest_dir: Path) -> list[dict[str, str]]:
+    path = ingest_dir / "segments.csv"
+    if not path.exists():
+        raise UsageError("no ingested transcripts yet", file=path, hint="run `themeflow ingest` first")
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def vocabulary(ws: Workspace, extra_words: list[str] | None = None) -> list[tuple[str, int | None, str | None]]:
+    """Built-in domain words, the workspace dictionary and `extra_words` (codebook terms)."""
+    words: list[tuple[str, int | None, str | None]] = [(w, None, None) for w in builtin_words()]
+    try:
+        words += read_dictionary(ws.dictionary_file)
+    except SourceError as exc:
+        raise InputError(f"user dictionary {exc}", file=ws.dictionary_file) from exc
+    words += [(w, None, None) for w in (extra_words or []) if w and " " not in w]
+    return words
+
+
+def codebook_terms(ws: Workspace) -> list[str]:
+    """Keywords of the workspace codebook, so transcripts and codebook segment the same way."""
+    path = ws.codebook_file
+    if not path.exists():
+        return []
+    from themeflow import codebook as codebook_mod
+    from themeflow.ingest.segmenter import simplified_shadow
+
+    try:
+        book = codebook_mod.load(path)
+    except InputError:
+        return []  # `themeflow code` reports codebook problems; ingest must not depend on them
+    return sorted({simplified_shadow(k) for c in book.codes for k in c.keywords})
+
+
+def stage_inputs(ws: Workspace, transcripts_dir: Path, participants_file: Path | None) -> tuple[dict[str, str], dict[str, Any]]:
+    deps = lock.hash_paths([transcripts_dir] + ([participants_file] if participants_file else []), ws.root)
+    if ws.dictionary_file.exists():
+        deps.update(lock.hash_paths([ws.dictionary_file], ws.root))
+    if ws.codebook_file.exists():
+        deps.update(lock.hash_paths([ws.codebook_file], ws.root))
+    seg = ws.section("segmentation")
+    params = {"engine": str(seg.get("engine", "jieba-fast")), "deid": ws.section("deid")}
+    return deps, params
+
+
+def stale_reasons(ws: Workspace) -> list[str]:
+    participants = ws.participants_file if ws.participants_file.exists() else None
+    deps, params = stage_inputs(ws, ws.transcripts_dir, participants)
+    return lock.stale_reasons(lock.read(ws.ingest_dir), deps, params, ws.root)
+
+
+def run(
+    ws: Workspace,
+    transcripts_dir: Path | None = None,
+    participants_file: Path | None = None,
+    *,
+    deid_enabled: bool | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest the workspace's transcripts into `<output>/01-ingest/`. Unchanged files are reused."""
+    transcripts_dir = Path(transcripts_dir) if transcripts_dir else ws.transcripts_dir
+    if participants_file is None and ws.participants_file.exists():
+        participants_file = ws.participants_file
+    participants = participants_mod.read(participants_file) if participants_file else participants_mod.Participants()
+    sources = _sources(transcripts_dir)
+    result = IngestResult(output_dir=ws.ingest_dir)
+    if not sources:
+        raise UsageError(f"no transcripts (.txt, .md, .docx) in {transcripts_dir}")
+
+    seg_settings = ws.section("segmentation")
+    engine = str(seg_settings.get("engine", "jieba-fast"))
+    words = vocabulary(ws, codebook_terms(ws))
+    vocab = vocabulary_digest(words)
+    deid_settings = dict(ws.section("deid"))
+    if deid_enabled is not None:
+        deid_settings["enabled"] = deid_enabled
+    from themeflow import deid
+
+    deidentifier = deid.prepare(ws, participants, enabled=bool(deid_settings.get("enabled", True)))
+    cache_key = "|".join([__version__, engine_version(engine), vocab, deidentifier.settings_digest()])
+
+    previous_manifest, previous_segments = _read_previous(ws.ingest_dir)
+    transcripts_out = ws.ingest_dir / "transcripts"
+    records: dict[str, TranscriptRecord] = {}
+    segmenter: Segmenter | None = None
+    seen_ids: dict[str, str] = {}
+    known = participants.by_id()
+    for index, path in enumerate(sources, start=1):
+        rel = lock.relative(path, ws.root)
+        if progress:
+            progress(index - 1, len(sources), path.name)
+        transcript_id = transcript_id_for(path)
+        if transcript_id in seen_ids:
+            result.skipped.append((rel, f"has the same name as {seen_ids[transcript_id]}; rename one of them"))
+            continue
+        seen_ids[transcript_id] = rel
+        participant_id = participants.id_for_file(path.name)
+        if participant_id is None:
+            participant_id = transcript_id
+            result.warnings.append(f"{rel}: no participant id in the file name or the participants file; using {transcript_id}")
+        elif known and participant_id not in known:
+            result.warnings.append(f"{rel}: participant {participant_id} is not in {participants_file.name if participants_file else 'the participants file'}")
+        data = path.read_bytes()
+        digest = fsio.sha256_bytes(data)
+        old = previous_manifest.get(transcript_id)
+        cached_text = transcripts_out / f"{transcript_id}.txt"
+        if (
+            old and old.get("sha256") == digest and old.get("cache_key") == cache_key
+            and old.get("participant_id") == participant_id and cached_text.exists()
+            and transcript_id in previous_segments
+        ):
+            records[transcript_id] = TranscriptRecord(
+                transcript_id, participant_id, rel, old["encoding"], old["format"], digest, cache_key,
+                old.get("speaker_scheme", ""), cached_text.read_text(encoding="utf-8"),
+                previous_segments[transcript_id], list(old.get("warnings", [])), int(old.get("turns", 0)),
+            )
+            result.reused.append(transcript_id)
+            continue
+        try:
+            decoded = read_source(path, data)
+        except SourceError as exc:
+            result.skipped.append((rel, str(exc)))
+            continue
+        text = normalise(decoded.text)
+        text, _redactions = deidentifier.apply(transcript_id, text)
+        if segmenter is None:
+            segmenter = Segmenter(engine, words)
+        scheme, rows, warnings, turns = process_text(text, transcript_id, participant_id, segmenter)
+        if not rows:
+            result.skipped.append((rel, "has no speech to segment"))
+            continue
+        warnings = [f"{w}" for w in warnings]
+        for warning in warnings:
+            result.warnings.append(f"{rel}: {warning}")
+        records[transcript_id] = TranscriptRecord(
+            transcript_id, participant_id, rel, decoded.encoding, decoded.format, digest, cache_key,
+            scheme, text, rows, warnings, turns,
+        )
+        result.processed.append(transcript_id)
+    if progress:
+        progress(len(sources), len(sources), "")
+
+    result.removed = sorted(set(previous_manifest) - set(records))
+    if participants.rows:
+        listed = {r["participant_id"] for r in participants.rows}
+        missing = sorted(listed - {r.participant_id for r in records.values()}, key=participants_mod.sort_key)
+        if missing:
+            result.warnings.append(f"participants without a transcript: {', '.join(missing)}")
+    _write(ws, records, participants, engine, vocab, deidentifier, result, transcripts_dir, participants_file)
+    return result
+
+
+def _write(
+    ws: Workspace,
+    records: dict[str, TranscriptRecord],
+    participants: participants_mod.Participants,
+    engine: str,
+    vocab: str,
+    deidentifier: Any,
+    result: IngestResult,
+    transcripts_dir: Path,
+    participants_file: Path | None,
+) -> None:
+    out = ws.ingest_dir
+    transcripts_out = out / "transcripts"
+    ordered = sorted(records)
+    for transcript_id in ordered:
+        fsio.write_if_changed(transcripts_out / f"{transcript_id}.txt", records[transcript_id].text.encode("utf-8"))
+    if transcripts_out.exists():
+        for stale in transcripts_out.glob("*.txt"):
+            if stale.stem not in records:
+                stale.unlink()
+    all_rows = [row for tid in ordered for row in records[tid].segments]
+    result.segments = len(all_rows)
+    result.characters = sum(len(records[t].text) for t in ordered)
+    fsio.write_if_changed(out / "segments.csv", segments_csv(all_rows).encode("utf-8"))
+    drop = {c for c in participants.columns if c.strip().lower() in IDENTIFYING_COLUMNS}
+    fsio.write_if_changed(out / "participants.csv", participants_mod.csv_text(participants, drop).encode("utf-8"))
+    deidentifier.save(ordered)
+    manifest = {
+        "tool": {
+            "themeflow": __version__,
+            "segmenter": engine,
+            "segmenter_version": engine_version(engine),
+            "user_vocabulary": vocab,
+            "deid": deidentifier.settings_digest(),
+        },
+        "participants_file": lock.relative(participants_file, ws.root) if participants_file else None,
+        "transcripts": {tid: records[tid].manifest_entry() for tid in ordered},
+        "skipped": {f: r for f, r in sorted(result.skipped)},
+    }
+    fsio.write_if_changed(out / "manifest.json", (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    deps, params = stage_inputs(ws, transcripts_dir, participants_file)
+    outs = lock.hash_paths([out / "segments.csv", out / "manifest.json", out / "participants.csv"], ws.root)
+    lock.write(out, lock.StageRecord(STAGE, params=json.loads(json.dumps(params)), deps=deps, outs=outs))

@@ -1,0 +1,246 @@
+"""The workspace: a folder with `themeflow.yaml` saying where inputs live and where outputs go.
+
+Every command works on a workspace (the current folder or `--workspace DIR`); explicit arguments override
+what the file says. Paths in the file are relative to the workspace folder.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from themeflow import fsio
+from themeflow.errors import InputError, UsageError
+
+CONFIG_NAME = "themeflow.yaml"
+PRIVATE_DIR = ".themeflow"
+
+DEFAULTS: dict[str, Any] = {
+    "transcripts": "data/transcripts",
+    "participants": "data/participants.csv",
+    "codebook": "codebooks/codebook.yaml",
+    "dictionary": "dictionary.txt",
+    "output": "analysis",
+    "coders": [],
+    "sheet_format": "xlsx",
+    "segmentation": {"engine": "jieba-fast", "processes": 2},
+    "deid": {"enabled": True, "names": [], "terms": [], "keep": []},
+    "themes": {
+        "attribution": "({participant_id}, {diagnosis}, {sex})",
+        "quotes_per_code": 3,
+        "saturation": {"base": 4, "run": 2, "threshold": 0.05},
+        "numeric_columns": [],
+        "categorical_columns": [],
+    },
+}
+
+CONFIG_TEMPLATE = """\
+# themeflow workspace. Paths are relative to this folder. Every key is optional; these are the defaults.
+
+# Folder of interview transcripts (.txt, .md, .docx; UTF-8, GB18030/GBK or Big5).
+transcripts: data/transcripts
+# Participant characteristics (CSV or XLSX) with a participant_id column; an optional `file` column
+# names each participant's transcript. Used for Table 2 and quote attributions.
+participants: data/participants.csv
+# The codebook applied by `themeflow code` (see codebooks/README.md).
+codebook: codebooks/codebook.yaml
+# Extra words for jieba's user dictionary (jieba format: word [freq] [tag], one a line). Optional.
+dictionary: dictionary.txt
+# Where artefacts go. Everything under it is de-identified and may be shared.
+output: analysis
+# Coders who decide units (names used in the `coder` column and by `themeflow agree --prepare`).
+coders: []
+# The coder sheet format: xlsx (default) or csv. Never both.
+sheet_format: xlsx
+
+segmentation:
+  # jieba-fast (a C++ jieba with jieba's own dictionary; about 10x faster) or jieba (the reference).
+  engine: jieba-fast
+  # Worker processes for segmentation of large corpora.
+  processes: 2
+
+deid:
+  # De-identify transcripts during ingest (strongly recommended; `--no-deid` turns it off with a warning).
+  enabled: true
+  # Names to always replace (people, places, hospitals, centres).
+  names: []
+  terms: []
+  # Terms that look like personal information but are not (kept as written).
+  keep: []
+
+themes:
+  # How quotes are attributed; any participants-file column in braces.
+  attribution: "({participant_id}, {diagnosis}, {sex})"
+  quotes_per_code: 3
+  # Code saturation after Guest, Namey & Chen (2020): base size, run length, new-information threshold.
+  saturation: {base: 4, run: 2, threshold: 0.05}
+  # Participant columns to summarise as numbers / as categories (detected when empty).
+  numeric_columns: []
+  categorical_columns: []
+"""
+
+GITIGNORE_TEMPLATE = """\
+# The re-identification key and caches never leave this machine.
+.themeflow/
+~$*
+"""
+
+CODEBOOK_TEMPLATE = """\
+# A starter codebook. See https://github.com/ (themeflow) codebooks/README.md for every field.
+id: my-study
+title: {zh: 我的研究, en: My study}
+version: 1
+defaults:
+  window: 3
+themes:
+  - id: T1
+    label: {zh: 主题一, en: Theme one}
+    definition: {zh: 请填写主题定义。, en: Write the theme definition.}
+    children:
+      - id: T1.1
+        label: {zh: 子主题, en: Sub-theme}
+        definition: {zh: 请填写定义。, en: Write the definition.}
+        when_to_use: {zh: 何时使用。, en: When to use.}
+        when_not_to_use: {zh: 何时不用。, en: When not to use.}
+        examples: []
+        keywords: [朋友]
+"""
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+@dataclass
+class Workspace:
+    """Resolved paths and options of one workspace."""
+
+    root: Path
+    config: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
+    has_config_file: bool = False
+
+    # --- inputs -------------------------------------------------------------------------------
+    def path(self, key: str) -> Path:
+        value = self.config[key]
+        path = Path(value)
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def transcripts_dir(self) -> Path:
+        return self.path("transcripts")
+
+    @property
+    def participants_file(self) -> Path:
+        return self.path("participants")
+
+    @property
+    def codebook_file(self) -> Path:
+        return self.path("codebook")
+
+    @property
+    def dictionary_file(self) -> Path:
+        return self.path("dictionary")
+
+    # --- outputs ------------------------------------------------------------------------------
+    @property
+    def output_dir(self) -> Path:
+        return self.path("output")
+
+    @property
+    def ingest_dir(self) -> Path:
+        return self.output_dir / "01-ingest"
+
+    @property
+    def code_dir(self) -> Path:
+        return self.output_dir / "02-code"
+
+    @property
+    def agree_dir(self) -> Path:
+        return self.output_dir / "03-agree"
+
+    @property
+    def themes_dir(self) -> Path:
+        return self.output_dir / "04-themes"
+
+    @property
+    def private_dir(self) -> Path:
+        """Never shared: the re-identification key and caches live here."""
+        return self.root / PRIVATE_DIR
+
+    @property
+    def sheet_format(self) -> str:
+        return str(self.config.get("sheet_format", "xlsx")).lower()
+
+    @property
+    def sheet_path(self) -> Path:
+        return self.code_dir / ("units.csv" if self.sheet_format == "csv" else "units.xlsx")
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.config.get(name) or {}
+        return value if isinstance(value, dict) else {}
+
+
+def load(root: Path | str | None = None) -> Workspace:
+    """Load the workspace at `root` (default: the current folder). A folder without themeflow.yaml
+    is a workspace with default settings, so `themeflow ingest DIR` works anywhere."""
+    root_path = Path(root) if root is not None else Path.cwd()
+    if not root_path.is_dir():
+        raise UsageError(f"workspace folder {root_path} does not exist", hint="run `themeflow init DIR` first")
+    config_file = root_path / CONFIG_NAME
+    if not config_file.exists():
+        return Workspace(root=root_path.resolve())
+    try:
+        raw = yaml.safe_load(config_file.read_text(encoding="utf-8-sig")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(f"not valid YAML ({getattr(exc, 'problem', exc)})", file=config_file, line=line) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError("not UTF-8 text", file=config_file) from exc
+    if not isinstance(raw, dict):
+        raise InputError("expected a mapping of settings (key: value)", file=config_file)
+    unknown = sorted(set(raw) - set(DEFAULTS))
+    if unknown:
+        raise InputError(
+            f"unknown setting {', '.join(repr(k) for k in unknown)}",
+            file=config_file,
+            hint=f"known settings: {', '.join(DEFAULTS)}",
+        )
+    if str(raw.get("sheet_format", "xlsx")).lower() not in {"xlsx", "csv"}:
+        raise InputError("sheet_format must be xlsx or csv", file=config_file)
+    return Workspace(root=root_path.resolve(), config=_merge(DEFAULTS, raw), has_config_file=True)
+
+
+def init(directory: Path | str) -> list[Path]:
+    """Scaffold a workspace in `directory`; never overwrites a file that exists. Returns what was created."""
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []
+    files = {
+        root / CONFIG_NAME: CONFIG_TEMPLATE,
+        root / ".gitignore": GITIGNORE_TEMPLATE,
+        root / "codebooks" / "codebook.yaml": CODEBOOK_TEMPLATE,
+        root / "dictionary.txt": "# jieba user dictionary: one word a line, optionally a frequency and a tag.\n",
+    }
+    for folder in (root / "data" / "transcripts", root / "codebooks"):
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            created.append(folder)
+    for path, text in files.items():
+        if path.exists():
+            if path.name == ".gitignore" and PRIVATE_DIR not in path.read_text(encoding="utf-8", errors="replace"):
+                fsio.write_text(path, path.read_text(encoding="utf-8") + "\n" + GITIGNORE_TEMPLATE)
+            continue
+        fsio.write_text(path, text)
+        created.append(path)
+    return created
