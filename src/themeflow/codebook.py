@@ -143,6 +143,15 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _strip_lines(value: Any) -> Any:
+    """Remove the line markers the loader adds, at any depth (token patterns are nested mappings)."""
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != _LINE}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
 def _has_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" for ch in text)
 
@@ -214,14 +223,14 @@ def parse(data: Any, file: str = "codebook") -> tuple[Codebook | None, list[Prob
             ):
                 problems.append(Problem(f"{node_id}: tokens must be a list of spaCy token patterns", file, line=line))
                 continue
-            patterns.append({k: v for k, v in pattern.items() if k != _LINE})
+            patterns.append(_strip_lines(pattern))
         exclude_raw = raw.get("exclude") or []
         if not isinstance(exclude_raw, list):
             exclude_raw = [exclude_raw]
         exclude: list[Any] = []
         for item in exclude_raw:
             if isinstance(item, dict) and ("regex" in item or "tokens" in item):
-                exclude.append({k: v for k, v in item.items() if k != _LINE})
+                exclude.append(_strip_lines(item))
             elif isinstance(item, (str, int)):
                 exclude.append(str(item))
             else:

@@ -6,6 +6,8 @@ skips, so one bad file never stops a corpus.
 
 from __future__ import annotations
 
+import functools
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,46 +60,91 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
             raise SourceError("starts with a UTF-16 BOM but is not UTF-16") from exc
     if b"\x00" in data[:4096]:
         raise SourceError("looks like a binary file, not text (save it as .txt or .docx)")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # GB18030 decodes almost any byte string, and so, less often, does Big5: decode with every candidate
-    # that succeeds strictly and keep the one that reads most like Chinese (charset-normalizer's guess breaks ties).
-    candidates: list[tuple[float, str, str]] = []
-    for encoding in ("gb18030", "big5"):
+    # Strict decodes of every candidate, scored by how much they read like Chinese. UTF-8 wins outright
+    # on a long file; a short one (a few words) can be valid UTF-8 *and* valid GBK or Big5 (GBK 谢谢 is
+    # UTF-8 "лл"), so there the best-reading decode wins, UTF-8 on ties. GB18030 beats Big5 on ties.
+    candidates: list[tuple[float, int, str, str]] = []
+    for rank, encoding in enumerate(("utf-8", "gb18030", "big5")):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        candidates.append((_cjk_share(text) + _frequent_share(text), encoding, text))
+        if encoding == "utf-8" and len(data) >= _SURE_UTF8_BYTES:
+            return text, "utf-8"
+        candidates.append((_plausibility(text), rank, encoding, text))
     if not candidates:
         guess = _charset_normalizer_guess(data)
         if guess is None:
             raise SourceError("cannot be decoded as UTF-8, GB18030/GBK or Big5 (save it as UTF-8)")
         return guess
-    candidates.sort(key=lambda c: (-c[0], c[1]))
-    _, encoding, text = candidates[0]
-    if _cjk_share(text) < 0.2:
+    candidates.sort(key=lambda c: (-(c[0] + (_UTF8_MARGIN if c[2] == "utf-8" else 0.0)), c[1]))
+    _, _, encoding, text = candidates[0]
+    if encoding != "utf-8" and _cjk_share(text) < 0.2:
         raise SourceError("cannot be decoded as UTF-8, GB18030/GBK or Big5 (save it as UTF-8)")
     return text, encoding
 
 
-# The most frequent characters of spoken Chinese, Simplified and Traditional. Text decoded with the wrong
-# codec is rich in rare characters; the right one is rich in these.
-_FREQUENT = set(
+# Valid UTF-8 this long is UTF-8: a GBK or Big5 file of 256 bytes practically never decodes as UTF-8.
+_SURE_UTF8_BYTES = 256
+_UTF8_MARGIN = 0.25
+_CJK_PUNCT = set("，。！？：；、“”‘’「」『』（）《》〈〉【】…—～·")
+
+
+# The most frequent characters of spoken Chinese, Simplified and Traditional: short files (a line or two)
+# decode validly in more than one codec, and the right decode is the one rich in these.
+_FREQUENT = frozenset(
     "的一是不了人我在有他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得于着下自之年过发后作里"
     "用道行所然家种事成方多经么去法学如都同现当没动面起看定天分还进好小部其些主样理心她本前开但因只从想实"
-    "日军者意无力它与长把机十民第公此已工使情明性知全三又关点正业外将两高间由问很最重并物手应战向头文体政"
-    "美相见被利什二等产或新己制身果加西斯月话合回特代内信表化老给世位次度门任常先海通教儿原东声提立及比员"
-    "們個來這時說會為對學還過麼們點覺得說話醫院別問題開後給關係樣讓們實東們這裡們裏們們嗯啊吧呢嘛就是那個"
+    "日者意无力它与长把机十第公此已工使情明性知全三又关点正外将两高间由问很最重并物手应向头文体"
+    "相见被利什二等产或新己制身果加月话合回特代内信表化老给位次度门任常先通教儿原东声提立及比员"
+    "们個來這時說會為對學還過麼點覺得話醫院別問題開後給關係樣讓實東裡裏嗯啊吧呢嘛哦呀哈唉谢謝吗嗎"
+    "觉别题开关系让实医药藥吃睡朋友病们聊聊"
 )
 
 
-def _frequent_share(text: str) -> float:
-    if not text:
-        return 0.0
-    return sum(1 for ch in text if ch in _FREQUENT) / len(text)
+@functools.lru_cache(maxsize=1)
+def _common_hanzi() -> frozenset[str]:
+    """The most frequent characters, Simplified and Traditional, without shipping a frequency list:
+    GB2312 level 1 (3,755 characters, rows 0xB0-0xD7) and Big5's frequently used block (0xA440-0xC67E).
+    Text decoded with the wrong codec is rich in rare characters, kana, Cyrillic or private-use ones."""
+    common: set[str] = set()
+    for code in range(0x4E00, 0xA000):
+        ch = chr(code)
+        try:
+            encoded = ch.encode("gb2312")
+            if 0xB0 <= encoded[0] <= 0xD7:
+                common.add(ch)
+                continue
+        except UnicodeEncodeError:
+            pass
+        try:
+            encoded = ch.encode("big5")
+            if 0xA440 <= int.from_bytes(encoded, "big") <= 0xC67E:
+                common.add(ch)
+        except UnicodeEncodeError:
+            pass
+    return frozenset(common)
+
+
+def _plausibility(text: str, limit: int = 4000) -> float:
+    """Mean score of the non-ASCII characters: 1 a very frequent hanzi of speech or Chinese punctuation,
+    0.8 another common hanzi, 0.6 a Latin letter with a diacritic, 0.3 another hanzi, 0 anything else
+    (kana, Cyrillic, private use: what a wrong codec produces). ASCII-only text scores 1."""
+    common = _common_hanzi()
+    total = count = 0.0
+    for ch in text[:limit]:
+        if ch.isascii() or ch.isspace():
+            continue
+        count += 1
+        if ch in _FREQUENT or ch in _CJK_PUNCT or "\uff01" <= ch <= "\uff5e":
+            total += 1.0
+        elif ch in common:
+            total += 0.8
+        elif "\u00c0" <= ch <= "\u024f":
+            total += 0.6
+        elif "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
+            total += 0.3
+    return total / count if count else 1.0
 
 
 def _charset_normalizer_guess(data: bytes) -> tuple[str, str] | None:
@@ -113,7 +160,10 @@ def _charset_normalizer_guess(data: bytes) -> tuple[str, str] | None:
 
 
 def read_docx(data: bytes) -> str:
-    """Paragraphs of a Word document (and the cells of its tables), one per line."""
+    """Paragraphs of a Word document, one per line (soft line breaks too), and its tables row by row.
+
+    A table row whose first cell is a speaker (`访谈者 | 你好…` or `访谈者 | 00:03:12 | 你好…`) becomes a
+    labelled line (`访谈者：你好…`, `访谈者 00:03:12 你好…`), as a transcript written as a table means it."""
     import io
 
     try:
@@ -126,20 +176,61 @@ def read_docx(data: bytes) -> str:
     except Exception as exc:  # noqa: BLE001 - python-docx raises assorted errors on broken parts
         raise SourceError(f"is not a readable .docx ({exc.__class__.__name__})") from exc
     lines: list[str] = []
-    body = document.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
-        elif tag == "tbl":
-            for row in child.iter():
-                if row.tag.endswith("}tr"):
-                    cells = []
-                    for cell in row:
-                        if cell.tag.endswith("}tc"):
-                            cells.append("".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t")))
-                    lines.append("\t".join(cells))
+    _docx_block(document.element.body, lines)
     text = "\n".join(lines)
     if not text.strip():
         raise SourceError("the document has no text")
     return text
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _docx_paragraph(paragraph: object) -> str:
+    """The text of a w:p: runs' text, tabs as tabs, line and carriage breaks as newlines."""
+    parts: list[str] = []
+    for node in paragraph.iter():  # type: ignore[attr-defined]
+        name = _local(node.tag)
+        if name == "t":
+            parts.append(node.text or "")
+        elif name == "tab" and _local(node.getparent().tag) == "r":
+            parts.append("\t")
+        elif name in {"br", "cr"}:
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _docx_block(container: object, lines: list[str]) -> None:
+    for child in container.iterchildren():  # type: ignore[attr-defined]
+        name = _local(child.tag)
+        if name == "p":
+            lines.append(_docx_paragraph(child))
+        elif name == "tbl":
+            for row in child.iterchildren():
+                if _local(row.tag) == "tr":
+                    lines.append(_docx_row(row))
+        elif name in {"sdt", "sdtContent", "customXml"}:
+            _docx_block(child, lines)
+
+
+_TIMESTAMP_CELL = re.compile(r"^[\[【(（]?\d{1,2}:\d{2}(?::\d{2})?[\]】)）]?$")
+_SENTENCE_MARK = re.compile(r"[。！？!?，,；;…]")
+
+
+def _docx_row(row: object) -> str:
+    cells: list[str] = []
+    for cell in row.iterchildren():  # type: ignore[attr-defined]
+        if _local(cell.tag) == "tc":
+            inner: list[str] = []
+            _docx_block(cell, inner)
+            cells.append(" ".join(x.strip() for x in inner if x.strip()))
+    cells = [c for c in cells if c]
+    if len(cells) >= 2 and len(cells[0]) <= 12 and not _SENTENCE_MARK.search(cells[0]):
+        label, rest = cells[0], cells[1:]
+        if _TIMESTAMP_CELL.match(rest[0]):
+            return " ".join([label] + rest)
+        if label.endswith((":", "：")):
+            return label + " ".join(rest)
+        return f"{label}：{' '.join(rest)}"
+    return "\t".join(cells)

@@ -1,0 +1,199 @@
+"""Compile a codebook's cues and find which codes fire on a sentence.
+
+Keywords match whole jieba tokens (so 朋友 never fires inside an unrelated word), phrases match runs of
+consecutive tokens, regex patterns match the sentence text, token patterns run through spaCy's Matcher on a
+Doc built from the same tokens. Everything matches the Simplified shadow of the text, so Simplified cues
+match Traditional transcripts. `exclude` cues veto a code on the sentence where they fire.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from themeflow.codebook import Codebook
+from themeflow.ingest.segmenter import simplified_shadow
+
+Tokenize = Callable[[str], list[str]]
+
+# Weights of each kind of cue in a unit's score: a multi-token phrase or a pattern is stronger evidence
+# than a single keyword.
+WEIGHTS = {"keyword": 1.0, "phrase": 2.0, "regex": 2.0, "tokens": 2.0}
+
+
+@dataclass
+class CueSet:
+    """One code's cues (or its exclusions), compiled."""
+
+    keywords: dict[str, str] = field(default_factory=dict)  # shadow token -> cue as written
+    phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
+    regexes: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    token_patterns: list[tuple[list[dict[str, Any]], str]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.keywords or self.phrases or self.regexes or self.token_patterns)
+
+
+@dataclass
+class CompiledCode:
+    id: str
+    theme: str
+    window: int
+    cues: CueSet
+    exclude: CueSet
+
+
+def _phrase_tokens(phrase: str, tokenize: Tokenize) -> tuple[str, ...]:
+    shadow = simplified_shadow(phrase.strip())
+    if " " in shadow:
+        return tuple(t for t in shadow.split() if t)
+    return tuple(t for t in tokenize(shadow) if t.strip())
+
+
+def _compile_cues(
+    keywords: list[str], phrases: list[str], patterns: list[Any], tokenize: Tokenize
+) -> CueSet:
+    cues = CueSet()
+    for keyword in keywords:
+        cues.keywords[simplified_shadow(keyword)] = keyword
+    for phrase in phrases:
+        tokens = _phrase_tokens(phrase, tokenize)
+        if len(tokens) == 1:
+            cues.keywords[tokens[0]] = phrase
+        elif tokens:
+            cues.phrases[tokens] = phrase
+    for pattern in patterns:
+        if isinstance(pattern, str):  # a plain string in `exclude`: a keyword or a phrase
+            tokens = _phrase_tokens(pattern, tokenize)
+            if len(tokens) == 1:
+                cues.keywords[tokens[0]] = pattern
+            elif tokens:
+                cues.phrases[tokens] = pattern
+        elif "regex" in pattern:
+            source = str(pattern["regex"])
+            cues.regexes.append((re.compile(simplified_shadow(source)), source))
+        elif "tokens" in pattern:
+            cues.token_patterns.append((pattern["tokens"], str(pattern.get("name") or pattern["tokens"])))
+    return cues
+
+
+def compile_codebook(book: Codebook, tokenize: Tokenize) -> list[CompiledCode]:
+    out = []
+    for code in book.codes:
+        cues = _compile_cues(code.keywords, code.phrases, code.patterns, tokenize)
+        exclude = _compile_cues([], [], code.exclude, tokenize)
+        out.append(CompiledCode(code.id, book.theme_of(code.id), code.window, cues, exclude))
+    return out
+
+
+def codebook_terms(book: Codebook) -> list[str]:
+    """Words to add to jieba's user dictionary: every keyword (Simplified), so codebook and
+    transcripts segment the same way."""
+    return sorted({simplified_shadow(k) for c in book.codes for k in c.keywords if " " not in k.strip()})
+
+
+class SentenceMatcher:
+    """Finds, for one sentence (shadow text + shadow tokens), the codes that fire and the cues behind them."""
+
+    def __init__(self, codes: list[CompiledCode]) -> None:
+        self.codes = codes
+        self._keyword_index: dict[str, list[tuple[int, str]]] = {}
+        self._phrase_index: dict[str, list[tuple[int, tuple[str, ...], str, bool]]] = {}
+        for index, code in enumerate(codes):
+            for cue_set, veto in ((code.cues, False), (code.exclude, True)):
+                for token, cue in cue_set.keywords.items():
+                    self._keyword_index.setdefault(token, []).append((index, ("!" if veto else "") + cue))
+                for tokens, cue in cue_set.phrases.items():
+                    self._phrase_index.setdefault(tokens[0], []).append((index, tokens, cue, veto))
+        self._regex_codes = [i for i, c in enumerate(codes) if c.cues.regexes or c.exclude.regexes]
+        self._token_codes = [i for i, c in enumerate(codes) if c.cues.token_patterns or c.exclude.token_patterns]
+        self._spacy: Any = None
+        if self._token_codes:
+            self._spacy = _SpacyTokenMatcher(codes, self._token_codes)
+
+    def match(self, text: str, tokens: list[str]) -> dict[int, list[tuple[str, str]]]:
+        """code index -> [(kind, cue)] for the codes that fire and are not vetoed."""
+        hits: dict[int, list[tuple[str, str]]] = {}
+        vetoed: set[int] = set()
+        for position, token in enumerate(tokens):
+            for index, cue in self._keyword_index.get(token, ()):
+                if cue.startswith("!"):
+                    vetoed.add(index)
+                else:
+                    hits.setdefault(index, []).append(("keyword", cue))
+            for index, phrase, cue, veto in self._phrase_index.get(token, ()):
+                if tuple(tokens[position : position + len(phrase)]) == phrase:
+                    if veto:
+                        vetoed.add(index)
+                    else:
+                        hits.setdefault(index, []).append(("phrase", cue))
+        for index in self._regex_codes:
+            code = self.codes[index]
+            if any(p.search(text) for p, _ in code.exclude.regexes):
+                vetoed.add(index)
+            for pattern, cue in code.cues.regexes:
+                if pattern.search(text):
+                    hits.setdefault(index, []).append(("regex", cue))
+        if self._spacy is not None:
+            found, vetoes = self._spacy.match(tokens)
+            vetoed |= vetoes
+            for index, cue in found:
+                hits.setdefault(index, []).append(("tokens", cue))
+        return {i: cues for i, cues in hits.items() if i not in vetoed}
+
+
+class _SpacyTokenMatcher:
+    """spaCy Matcher over Docs built from jieba's tokens (no model, no download: a blank Chinese vocab)."""
+
+    def __init__(self, codes: list[CompiledCode], indices: list[int]) -> None:
+        from spacy.matcher import Matcher
+        from spacy.vocab import Vocab
+
+        self.vocab = Vocab()
+        self.matcher = Matcher(self.vocab, validate=True)
+        self.labels: dict[int, tuple[int, str, bool]] = {}
+        for index in indices:
+            code = codes[index]
+            for veto, cue_set in ((False, code.cues), (True, code.exclude)):
+                for number, (pattern, cue) in enumerate(cue_set.token_patterns):
+                    key = f"{index}:{int(veto)}:{number}"
+                    try:
+                        self.matcher.add(key, [_shadow_pattern(pattern)])
+                    except (ValueError, TypeError) as exc:  # spaCy's MatchPatternError is a ValueError
+                        from themeflow.errors import InputError
+
+                        first = str(exc).strip().splitlines()[-1].strip("- ")
+                        raise InputError(f"code {code.id}: token pattern {cue} is not a valid spaCy pattern ({first})") from exc
+                    self.labels[self.vocab.strings[key]] = (index, cue, veto)
+
+    def match(self, tokens: list[str]) -> tuple[list[tuple[int, str]], set[int]]:
+        from spacy.tokens import Doc
+
+        if not tokens:
+            return [], set()
+        doc = Doc(self.vocab, words=tokens, spaces=[False] * len(tokens))
+        found, vetoes = [], set()
+        for match_id, _start, _end in self.matcher(doc):
+            index, cue, veto = self.labels[match_id]
+            if veto:
+                vetoes.add(index)
+            else:
+                found.append((index, f"tokens:{cue}"))
+        return found, vetoes
+
+
+def _shadow_pattern(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Simplified shadow of the strings inside a token pattern, so it matches the shadow tokens."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            return simplified_shadow(value)
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        return value
+
+    return [convert(token) for token in pattern]

@@ -1,0 +1,143 @@
+"""Merge a run's candidates into the coder sheet without ever losing what people did.
+
+Pure: takes the previous sheet's rows, this run's candidate rows and the transcripts, returns the new rows.
+- People's columns (`decision`, `final_code`, `coder`, `memo`, `translation`, `quote`, any added column) are
+  copied verbatim from the previous sheet; the tool never changes them.
+- A unit the codebook still proposes is `kept` (offsets refreshed: its text may have moved).
+- A unit the codebook no longer proposes is `stale`, re-anchored by its text, decision kept.
+- A unit whose text is gone from its transcript is `orphaned`: kept as it was, never dropped.
+- A row a person added with an empty `unit_id` is a manual unit: located by its text (it must occur exactly
+  once in its transcript), given an id and offsets, status `manual`.
+- New candidates are appended as `new`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from themeflow.coding.ids import manual_unit_id
+from themeflow.errors import Problem
+from themeflow.ingest.participants import sort_key
+from themeflow.sheet import Row
+
+TOOL_REFRESHED = ("transcript_id", "participant_id", "start", "end", "text", "code", "theme", "evidence", "score")
+
+
+@dataclass
+class MergeResult:
+    rows: list[Row]
+    problems: list[Problem] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _occurrences(text: str, needle: str) -> list[int]:
+    out, position = [], text.find(needle)
+    while needle and position != -1:
+        out.append(position)
+        position = text.find(needle, position + 1)
+    return out
+
+
+def reanchor(transcript: str | None, text: str, old_start: int | None) -> tuple[int, int] | None:
+    """Where `text` sits now: its old place if still there, else the occurrence nearest to it."""
+    if transcript is None or not text:
+        return None
+    if old_start is not None and transcript[old_start : old_start + len(text)] == text:
+        return old_start, old_start + len(text)
+    places = _occurrences(transcript, text)
+    if not places:
+        return None
+    best = min(places, key=lambda p: (abs(p - (old_start or 0)), p))
+    return best, best + len(text)
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def merge(
+    previous: list[Row],
+    candidates: list[Row],
+    transcripts: dict[str, str],
+    participants_by_transcript: dict[str, str],
+    sheet_name: str,
+) -> MergeResult:
+    by_id = {c["unit_id"]: c for c in candidates}
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    used_ids: set[str] = set()
+    counts = {"new": 0, "kept": 0, "stale": 0, "orphaned": 0, "manual": 0}
+
+    for old in previous:
+        row = {k: v for k, v in old.items() if k != "_row"}
+        unit = row.get("unit_id", "").strip()
+        if not unit:
+            continue  # manual units are handled below, after every existing id is known
+        used_ids.add(unit)
+        candidate = by_id.get(unit)
+        if candidate is not None:
+            for column in TOOL_REFRESHED:
+                row[column] = candidate[column]
+            row["status"] = "kept"
+        else:
+            place = reanchor(transcripts.get(row.get("transcript_id", "")), row.get("text", ""), _int(row.get("start", "")))
+            if place is None:
+                row["status"] = "orphaned"
+            else:
+                row["start"], row["end"] = str(place[0]), str(place[1])
+                row["status"] = "manual" if unit.startswith("m") else "stale"
+        counts[row["status"]] += 1
+        rows.append(row)
+
+    for old in previous:
+        if old.get("unit_id", "").strip():
+            continue
+        row = {k: v for k, v in old.items() if k != "_row"}
+        number = int(old["_row"])
+        transcript_id = row.get("transcript_id", "").strip()
+        text = row.get("text", "")
+        transcript = transcripts.get(transcript_id)
+        if transcript is None:
+            problems.append(Problem(f'transcript_id "{transcript_id}" is not an ingested transcript', sheet_name, number))
+            continue
+        places = _occurrences(transcript, text)
+        if not places:
+            stripped = text.strip()
+            places = _occurrences(transcript, stripped)
+            text = stripped
+        if not places:
+            problems.append(Problem(f'text of this manual unit is not in transcript {transcript_id} (copy it exactly)', sheet_name, number))
+            continue
+        if len(places) > 1:
+            problems.append(Problem(
+                f"text of this manual unit occurs {len(places)} times in transcript {transcript_id}; "
+                "extend it so it occurs once", sheet_name, number))
+            continue
+        occurrence = 0
+        new_id = manual_unit_id(transcript_id, text, occurrence)
+        while new_id in used_ids:
+            occurrence += 1
+            new_id = manual_unit_id(transcript_id, text, occurrence)
+        used_ids.add(new_id)
+        row.update(
+            unit_id=new_id, transcript_id=transcript_id, text=text, start=str(places[0]),
+            end=str(places[0] + len(text)), status="manual",
+            participant_id=row.get("participant_id") or participants_by_transcript.get(transcript_id, ""),
+        )
+        counts["manual"] += 1
+        rows.append(row)
+
+    for candidate in candidates:
+        if candidate["unit_id"] in used_ids:
+            continue
+        row = dict(candidate)
+        row.update(status="new", decision="", final_code="", coder="", memo="")
+        counts["new"] += 1
+        rows.append(row)
+
+    rows.sort(key=lambda r: (sort_key(r.get("transcript_id", "")), _int(r.get("start", "")) or 0,
+                             _int(r.get("end", "")) or 0, r.get("code", ""), r.get("unit_id", "")))
+    return MergeResult(rows, problems, counts)

@@ -1,0 +1,140 @@
+"""Stage 02 orchestration: apply the codebook to ingested sentences and merge into the coder sheet."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from themeflow import codebook as codebook_mod
+from themeflow import fsio, lock, sheet
+from themeflow.coding.candidates import assign_ids, draft, sentences_from_segments
+from themeflow.coding.matcher import codebook_terms, compile_codebook
+from themeflow.coding.merge import merge
+from themeflow.errors import InputError
+from themeflow.workspace import Workspace
+
+STAGE = "code"
+APPLIED_CODEBOOK = "codebook.yaml"
+
+
+@dataclass
+class CodeResult:
+    sheet_path: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    candidates: int = 0
+    decisions: dict[str, int] = field(default_factory=dict)
+    backup: Path | None = None
+    written: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": str(self.sheet_path),
+            "candidates": self.candidates,
+            "rows": self.counts,
+            "decisions": self.decisions,
+            "backup": str(self.backup) if self.backup else None,
+        }
+
+
+def _other_format(path: Path) -> Path:
+    return path.with_suffix(".csv" if path.suffix == ".xlsx" else ".xlsx")
+
+
+def _history_path(code_dir: Path, suffix: str) -> Path:
+    history = code_dir / "history"
+    numbers = [int(m.group(1)) for p in history.glob("units-*.*") if (m := re.match(r"units-(\d+)\.", p.name))]
+    return history / f"units-{max(numbers, default=0) + 1:04d}{suffix}"
+
+
+def _backup(current: Path, code_dir: Path) -> Path:
+    target = _history_path(code_dir, current.suffix)
+    fsio.write_bytes(target, current.read_bytes())
+    return target
+
+
+def load_previous(path: Path, known_codes: set[str]) -> tuple[list[str], list[sheet.Row]]:
+    """Read and validate the sheet people edited; any problem stops the run before anything is written."""
+    header, rows = sheet.read_rows(path)
+    sheet.check_columns(header, path)
+    problems = sheet.validate_rows(rows, path, known_codes)
+    if problems:
+        raise InputError(problems[0].message, file=problems[0].file, row=problems[0].row, problems=problems[1:],
+                         hint="fix the sheet and run again; nothing was written")
+    return header, rows
+
+
+def applied_codebook_path(ws: Workspace) -> Path:
+    return ws.code_dir / APPLIED_CODEBOOK
+
+
+def load_applied_codebook(ws: Workspace) -> codebook_mod.Codebook:
+    """The codebook the code stage last applied (later stages use this one), else the workspace's."""
+    path = applied_codebook_path(ws)
+    return codebook_mod.load(path if path.exists() else ws.codebook_file)
+
+
+def _read_transcripts(ws: Workspace) -> dict[str, str]:
+    folder = ws.ingest_dir / "transcripts"
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
+
+
+def stage_inputs(ws: Workspace, codebook_file: Path) -> dict[str, str]:
+    return lock.hash_paths([ws.ingest_dir / "segments.csv", codebook_file], ws.root)
+
+
+def stale_reasons(ws: Workspace) -> list[str]:
+    return lock.stale_reasons(lock.read(ws.code_dir), stage_inputs(ws, ws.codebook_file), {"sheet": ws.sheet_format}, ws.root)
+
+
+def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
+    """Draft candidates with the codebook and merge them into the coder sheet (02-code/units.xlsx)."""
+    from themeflow.ingest.segmenter import Segmenter
+    from themeflow.ingest.stage import read_segments, vocabulary
+
+    codebook_file = Path(codebook_file) if codebook_file else ws.codebook_file
+    book = codebook_mod.load(codebook_file)
+    sheet_path = ws.sheet_path
+    sheet.refuse_if_open(sheet_path)
+    previous_path = sheet_path if sheet_path.exists() else None
+    if previous_path is None and _other_format(sheet_path).exists():
+        previous_path = _other_format(sheet_path)  # sheet_format changed: carry the sheet over, never both
+    known = set(book.code_ids)
+    header: list[str] = []
+    previous: list[sheet.Row] = []
+    if previous_path is not None:
+        sheet.refuse_if_open(previous_path)
+        header, previous = load_previous(previous_path, known)
+
+    segments = read_segments(ws.ingest_dir)
+    transcripts = _read_transcripts(ws)
+    sentences = sentences_from_segments(segments)
+    engine = str(ws.section("segmentation").get("engine", "jieba-fast"))
+    segmenter = Segmenter(engine, vocabulary(ws, codebook_terms(book)))
+    compiled = compile_codebook(book, segmenter.cut)
+    candidates = assign_ids(draft(sentences, compiled), transcripts)
+    participants = {r["transcript_id"]: r["participant_id"] for r in segments}
+    merged = merge(previous, candidates, transcripts, participants, previous_path.name if previous_path else sheet_path.name)
+    if merged.problems:
+        first = merged.problems[0]
+        raise InputError(first.message, file=first.file, row=first.row, problems=merged.problems[1:],
+                         hint="fix the sheet and run again; nothing was written")
+    columns = sheet.ordered_columns(header, merged.rows)
+    data = sheet.sheet_bytes(sheet_path, columns, merged.rows, book.reference_rows(), book.code_ids)
+
+    backup = None
+    if previous_path is not None and previous_path.read_bytes() != data:
+        backup = _backup(previous_path, ws.code_dir)
+    fsio.write_if_changed(sheet_path, data)
+    if previous_path is not None and previous_path != sheet_path:
+        previous_path.unlink()  # its content is in history/ and in the new sheet
+    fsio.write_if_changed(applied_codebook_path(ws), codebook_file.read_bytes())
+    decisions = {"pending": 0, "accept": 0, "reject": 0}
+    for row in merged.rows:
+        decisions[sheet.normalise_decision(row.get("decision", "")) or "pending"] += 1
+    outs = lock.hash_paths([sheet_path, applied_codebook_path(ws)], ws.root)
+    lock.write(ws.code_dir, lock.StageRecord(STAGE, params={"sheet": ws.sheet_format},
+                                             deps=stage_inputs(ws, codebook_file), outs=outs))
+    return CodeResult(sheet_path, merged.counts, len(candidates), decisions, backup)
+

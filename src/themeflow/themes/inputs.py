@@ -1,0 +1,165 @@
+"""Everything stage 04 reads, loaded and validated once: the coder sheet, the applied codebook, the
+participants kept by ingest and the segments (which transcript belongs to whom)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from themeflow import sheet as sheet_mod
+from themeflow.codebook import Codebook
+from themeflow.errors import InputError, UsageError
+from themeflow.workspace import Workspace
+
+Row = dict[str, str]
+
+
+@dataclass
+class Unit:
+    """An accepted unit, as the themes stage counts it."""
+
+    unit_id: str
+    row: int  # spreadsheet row, for messages
+    transcript_id: str
+    participant_id: str
+    code: str
+    text: str
+    start: int
+    score: float
+    orphaned: bool
+    quote: bool
+    translation: str
+
+
+@dataclass
+class ThemesInputs:
+    codebook: Codebook
+    units: list[Unit]  # accepted units only
+    participants: list[Row]  # characteristics, natural participant order
+    participant_columns: list[str]
+    transcripts: list[tuple[str, str]]  # (transcript_id, participant_id) of every ingested transcript
+    sheet_name: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def codebook_path(ws: Workspace) -> Path:
+    """The codebook the code stage applied, else the workspace codebook."""
+    applied = ws.code_dir / "codebook.yaml"
+    return applied if applied.exists() else ws.codebook_file
+
+
+def dependency_paths(ws: Workspace) -> list[Path]:
+    return [ws.sheet_path, codebook_path(ws), ws.ingest_dir / "participants.csv", ws.ingest_dir / "segments.csv"]
+
+
+def natural_key(participant_id: str) -> tuple[str, int, str]:
+    from themeflow.ingest.participants import sort_key
+
+    return sort_key(participant_id)
+
+
+def _read_csv(path: Path) -> tuple[list[str], list[Row]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = [{k: (v or "").strip() for k, v in r.items() if k is not None} for r in reader]
+        return list(reader.fieldnames or []), rows
+
+
+def _transcripts(ws: Workspace) -> list[tuple[str, str]]:
+    path = ws.ingest_dir / "segments.csv"
+    if not path.exists():
+        raise UsageError("no ingested transcripts yet", file=path, hint="run `themeflow ingest` first")
+    pairs: dict[str, str] = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            pairs.setdefault(row["transcript_id"], row["participant_id"])
+    return sorted(pairs.items(), key=lambda p: (natural_key(p[1]), p[0]))
+
+
+def _number(value: str, default: float = 0.0) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def load(ws: Workspace) -> ThemesInputs:
+    """Read and validate every input; raise InputError naming the file and row on a problem."""
+    from themeflow import codebook as codebook_mod
+
+    sheet_path = ws.sheet_path
+    if not sheet_path.exists():
+        raise UsageError("no coder sheet yet", file=sheet_path, hint="run `themeflow code` first")
+    book = codebook_mod.load(codebook_path(ws))
+    transcripts = _transcripts(ws)
+    owner = dict(transcripts)
+
+    participants_file = ws.ingest_dir / "participants.csv"
+    columns: list[str] = []
+    participants: list[Row] = []
+    if participants_file.exists():
+        columns, participants = _read_csv(participants_file)
+        participants = [p for p in participants if p.get("participant_id")]
+    if not participants:  # no participants file: those who were interviewed
+        columns = ["participant_id"]
+        participants = [{"participant_id": p} for p in sorted(set(owner.values()), key=natural_key)]
+    participants.sort(key=lambda p: natural_key(p["participant_id"]))
+
+    header, rows = sheet_mod.read_rows(sheet_path)
+    sheet_mod.check_columns(header, sheet_path)
+    known = set(book.code_ids)
+    problems = sheet_mod.validate_rows(rows, sheet_path, known)
+    if problems:
+        first = problems[0]
+        raise InputError(first.message, file=first.file, row=first.row, problems=problems[1:],
+                         hint="fix the sheet and run again (nothing was written)")
+    units: list[Unit] = []
+    warnings: list[str] = []
+    book_name = codebook_path(ws).name
+    for row in rows:
+        number = int(row["_row"])
+        decision = sheet_mod.normalise_decision(row.get("decision", ""))
+        if decision != "accept":
+            if sheet_mod.is_quote(row):
+                warnings.append(f"{sheet_path.name} row {number}: marked as a quote but not accepted; not used")
+            continue
+        code = sheet_mod.effective_code(row)
+        if code not in known:
+            raise InputError(f'code "{code}" is not in codebook {book_name}', file=sheet_path.name, row=number,
+                             hint="recode it in final_code, or reject it")
+        transcript_id = row.get("transcript_id", "").strip()
+        participant_id = row.get("participant_id", "").strip() or owner.get(transcript_id, "")
+        if not participant_id:
+            raise InputError(f'transcript "{transcript_id}" is not an ingested transcript', file=sheet_path.name,
+                             row=number, hint="give the participant_id, or correct the transcript_id")
+        units.append(
+            Unit(
+                unit_id=row.get("unit_id", "").strip(),
+                row=number,
+                transcript_id=transcript_id,
+                participant_id=participant_id,
+                code=code,
+                text=row.get("text", "").strip(),
+                start=int(_number(row.get("start", ""), 0)),
+                score=_number(row.get("score", "")),
+                orphaned=row.get("status", "").strip() == "orphaned",
+                quote=sheet_mod.is_quote(row),
+                translation=row.get("translation", "").strip(),
+            )
+        )
+    listed = {p["participant_id"] for p in participants}
+    unlisted = sorted({u.participant_id for u in units} - listed, key=natural_key)
+    if unlisted:
+        warnings.append(f"participants with accepted units but not in {participants_file.name}: {', '.join(unlisted)}")
+        participants = sorted(participants + [{"participant_id": p} for p in unlisted],
+                              key=lambda p: natural_key(p["participant_id"]))
+    return ThemesInputs(book, units, participants, columns, transcripts, sheet_path.name, warnings)
+
+
+def params(ws: Workspace) -> dict[str, Any]:
+    """The settings that shape stage 04's outputs (recorded in its stage record)."""
+    import json
+
+    return json.loads(json.dumps(ws.section("themes"), sort_keys=True))
