@@ -67,3 +67,14 @@ def write_if_changed(target: Path, data: bytes) -> bool:
         return False
     write_bytes(target, data)
     return True
+
+
+def remove_stale_temps(directory: Path) -> list[Path]:
+    """Delete temporary files a killed run left behind (`.<name>.<random>.tmp`)."""
+    directory = Path(directory)
+    removed = []
+    if directory.is_dir():
+        for leftover in directory.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed

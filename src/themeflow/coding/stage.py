@@ -97,6 +97,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     book = codebook_mod.load(codebook_file)
     sheet_path = ws.sheet_path
     sheet.refuse_if_open(sheet_path)
+    fsio.remove_stale_temps(ws.code_dir)
     previous_path = sheet_path if sheet_path.exists() else None
     if previous_path is None and _other_format(sheet_path).exists():
         previous_path = _other_format(sheet_path)  # sheet_format changed: carry the sheet over, never both

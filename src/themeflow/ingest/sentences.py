@@ -2,14 +2,16 @@
 and newlines and misplaces opening quotes).
 
 A sentence ends after a run of 。！？；!?; or an ellipsis (…… / ... ), together with the closing quotes and
-brackets that follow it (」”』）)…). Lines are handled by the caller: a sentence never crosses a line.
+brackets that follow it (」”』）)…; a straight " only when it closes an open quotation). Lines are handled by the caller: a sentence never crosses a line.
 """
 
 from __future__ import annotations
 
 import re
 
-_END = re.compile(r"(?:[。！？!?；;]+|…+|\.{3,}|⋯+)+[”’」』）)\]】》〉\"'」]*")
+_END = re.compile(r"(?:[。！？!?；;]+|…+|\.{3,}|⋯+)+[”’」』）)\]】》〉]*")
+_CLOSERS = "”’」』）)]】》〉"
+_STRAIGHT = "\"'"
 _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _SPACE = " \t\u3000\xa0"
 
@@ -21,8 +23,17 @@ def split_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces: list[tuple[int, int]] = []
     pos = start
     for match in _END.finditer(text, start, end):
-        pieces.append((pos, match.end()))
-        pos = match.end()
+        if match.start() < pos:
+            continue  # inside the closing run already taken
+        stop = match.end()
+        # A straight quote after the end closes a quotation only when one is open (odd count so far);
+        # otherwise it opens the next sentence's quotation and stays with it.
+        while stop < end and (
+            text[stop] in _CLOSERS or (text[stop] in _STRAIGHT and text.count(text[stop], start, stop) % 2 == 1)
+        ):
+            stop += 1
+        pieces.append((pos, stop))
+        pos = stop
     if pos < end:
         pieces.append((pos, end))
     out: list[tuple[int, int]] = []

@@ -24,15 +24,25 @@ INTERVIEWER_LABELS = {
 }
 PARTICIPANT_LABELS = {
     "受访者", "受訪者", "被访者", "被訪者", "被采访者", "被採訪者", "受访人", "受訪人", "被访人", "被訪人",
-    "访谈对象", "訪談對象", "参与者", "參與者", "答", "a", "p", "participant", "respondent", "interviewee", "受",
+    "访谈对象", "訪談對象", "参与者", "參與者", "答", "a", "p", "r", "resp", "participant", "respondent",
+    "interviewee", "受",
 }
 SERVICE_LABEL = r"(?:说话人|說話人|发言人|發言人|讲话人|講話人|speaker|spk|说话者|說話者)\s*\d{1,2}"
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 
 _LEADING_TIME = re.compile(rf"^\s*[\[【(（]\s*{TIME}\s*[\]】)）]\s*|^\s*{TIME}\s+(?=\S)")
 _SERVICE_LINE = re.compile(rf"^(?P<label>{SERVICE_LABEL})\s*[:：]?\s*(?:(?P<ts>{TIME})\s*)?[:：]?\s*(?P<rest>.*)$", re.I)
-_LABEL_TIME_LINE = re.compile(rf"^(?P<label>[^\s:：\d]{{1,8}})\s+(?P<ts>{TIME})\s*[:：]?\s*(?P<rest>.*)$")
-_INLINE = re.compile(r"^[*#>\s]*(?P<label>[^\s:：*]{1,12}?)\s*\**\s*[:：]\s*\**\s*(?P<rest>.*)$")
+_BRACKETED_TIME = rf"[\[【(（]\s*{TIME}\s*[\]】)）]"
+_LABEL_TIME_LINE = re.compile(
+    rf"^[*#>\s]*(?P<label>[^\s:：\d\[【(（*]{{1,8}}\d{{0,2}})\**\s*(?:(?P<ts>{TIME})|{_BRACKETED_TIME})\s*[:：]?\s*(?P<rest>.*)$"
+)
+_INLINE = re.compile(
+    rf"^[*#>\s]*(?P<label>[^\s:：*]{{1,12}}?)\s*\**\s*(?:{_BRACKETED_TIME}\s*)?[:：]\s*\**\s*(?P<rest>.*)$"
+)
+# `受访者(P3)`, `访谈者1`: the role comes from the label without its number or bracketed note.
+_LABEL_SUFFIX = re.compile(r"(?:\s*[（(【\[][^）)】\]]{0,10}[）)】\]]|\s*\d{1,2})$")
+# A line-start `X说：` is speech quoted inside a turn, not a speaker label.
+_SPEECH_VERB = ("说", "說", "讲", "講", "问", "問", "道", "想", "讲过", "说过")
 _PARTICIPANT_CODE = re.compile(r"^(?:p|参与者|參與者|受访者|受訪者)\s*0*\d{1,3}$", re.I)
 
 
@@ -52,6 +62,8 @@ class SpeakerSplit:
 
 def _known_role(label: str) -> str | None:
     key = label.strip().lower()
+    if key not in INTERVIEWER_LABELS and key not in PARTICIPANT_LABELS:
+        key = _LABEL_SUFFIX.sub("", key) or key
     if key in INTERVIEWER_LABELS:
         return INTERVIEWER
     if key in PARTICIPANT_LABELS or _PARTICIPANT_CODE.match(key):
@@ -96,14 +108,16 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
-    """Labels (`X：`) at the start of lines and how often each occurs, for files with unknown labels."""
+    """Labels (`X：`, `X 00:01:02`) at the start of lines and how often each occurs."""
     counts: dict[str, int] = {}
     for _, line in lines:
-        body = line[_LEADING_TIME.match(line).end():] if _LEADING_TIME.match(line) else line
-        match = _INLINE.match(body)
+        leading = _LEADING_TIME.match(line)
+        body = line[leading.end():] if leading else line
+        match = _LABEL_TIME_LINE.match(body) or _INLINE.match(body)
         if match:
             label = match.group("label").strip("*# ")
-            counts[label] = counts.get(label, 0) + 1
+            if label and not label.endswith(_SPEECH_VERB):
+                counts[label] = counts.get(label, 0) + 1
     return counts
 
 
@@ -128,12 +142,23 @@ def split_turns(text: str) -> SpeakerSplit:
     parsed = [_parse_line(offset, line, known_only) for offset, line in lines]
     labelled = [p for p in parsed if p.label is not None]
     scheme = "service-export" if service else ("labels" if labelled else "")
-    if len(labelled) < 2:
-        # No known labels: accept labels that recur at the start of lines (`张医生：`, `小王：`).
-        counts = _candidate_labels(lines)
-        recurring = {label for label, n in counts.items() if n >= 2}
+    counts = _candidate_labels(lines)
+    recurring = {label for label, n in counts.items() if n >= 2 and len(label) <= 8}
+    if len(labelled) >= 2:
+        # A third speaker (`家属：`) who speaks more than once gets turns of their own, after the first
+        # known label only, so a preamble (`地点：`) never becomes speech.
+        extra = {label for label in recurring if _known_role(label) is None and len(label) <= 6}
+        if extra:
+            first = next(i for i, p in enumerate(parsed) if p.label is not None)
+            parsed = parsed[:first] + [
+                _parse_line(o, l, lambda lab, kind: known_only(lab, kind) or (kind != "service" and lab.strip("*# ") in extra))
+                for o, l in lines[first:]
+            ]
+            labelled = [p for p in parsed if p.label is not None]
+    else:
+        # No known labels: accept labels that recur at the start of lines (`张医生：`, `小王 00:01:02`).
         if len(recurring) >= 2:
-            parsed = [_parse_line(o, l, lambda lab, kind: kind == "inline" and lab.strip("*# ") in recurring) for o, l in lines]
+            parsed = [_parse_line(o, l, lambda lab, kind: kind != "service" and lab.strip("*# ") in recurring) for o, l in lines]
             labelled = [p for p in parsed if p.label is not None]
             scheme = "recurring-labels"
     if not labelled:

@@ -1,0 +1,253 @@
+"""Stage 03 orchestration: read the coders' sheets, compute agreement, write agreement.csv and the
+consensus sheet; plus `prepare` (blank per-coder copies) and `adopt` (install a consensus sheet).
+
+Everything is checked before anything is written, so a bad sheet leaves every file as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from themeflow import codebook as codebook_mod
+from themeflow import fsio, lock, sheet
+from themeflow.agree import consensus, table
+from themeflow.agree.sheets import PREPARED_PREFIX, CoderSheet, check_together, read_sheet
+from themeflow.agree.units import marks, participant_sentences
+from themeflow.errors import InputError, UsageError
+from themeflow.workspace import Workspace
+
+STAGE = "agree"
+AGREEMENT_FILE = "agreement.csv"
+SHEETS_DIR = "sheets"
+HISTORY_DIR = "history"
+CLEARED_COLUMNS = ("decision", "final_code", "memo")
+
+
+@dataclass
+class AgreementResult:
+    coders: list[str]
+    kappa: str  # "cohen" (two coders) or "fleiss"
+    sheets: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    units: int
+    disagreements: int
+    agreement_path: str
+    consensus_path: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "coders": self.coders,
+            "kappa": self.kappa,
+            "sheets": self.sheets,
+            "rows": self.rows,
+            "units": self.units,
+            "disagreements": self.disagreements,
+            "agreement_path": self.agreement_path,
+            "consensus_path": self.consensus_path,
+        }
+
+
+@dataclass
+class PrepareResult:
+    paths: list[str] = field(default_factory=list)
+    units: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"paths": self.paths, "units": self.units}
+
+
+@dataclass
+class AdoptResult:
+    installed: str
+    backup: str | None
+    units: int
+    pending: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"installed": self.installed, "backup": self.backup, "units": self.units, "pending": self.pending}
+
+
+# --- shared inputs --------------------------------------------------------------------------------
+
+
+def applied_codebook_path(ws: Workspace) -> Path:
+    return ws.code_dir / "codebook.yaml"
+
+
+def applied_codebook(ws: Workspace) -> codebook_mod.Codebook:
+    path = applied_codebook_path(ws)
+    if not path.exists():
+        raise UsageError("no applied codebook yet", file=path, hint="run `themeflow code` first")
+    return codebook_mod.load(path)
+
+
+def consensus_path(ws: Workspace) -> Path:
+    return ws.agree_dir / ("consensus.csv" if ws.sheet_format == "csv" else "consensus.xlsx")
+
+
+def _transcript_reader(ws: Workspace) -> Any:
+    cache: dict[str, str | None] = {}
+    folder = ws.ingest_dir / "transcripts"
+
+    def read(transcript_id: str) -> str | None:
+        if transcript_id not in cache:
+            path = folder / f"{transcript_id}.txt"
+            ok = transcript_id and "/" not in transcript_id and "\\" not in transcript_id and path.is_file()
+            cache[transcript_id] = path.read_text(encoding="utf-8") if ok else None
+        return cache[transcript_id]
+
+    return read
+
+
+def _rel(path: Path, ws: Workspace) -> str:
+    return lock.relative(path, ws.root)
+
+
+# --- agree -------------------------------------------------------------------------------------------
+
+
+def run(ws: Workspace, sheet_paths: list[Path]) -> AgreementResult:
+    """Compare two or more coders' sheets; write agreement.csv and the consensus sheet."""
+    if len(sheet_paths) < 2:
+        raise UsageError("agree compares at least two coders' sheets",
+                         hint="themeflow agree analysis/03-agree/sheets/units-A.xlsx analysis/03-agree/sheets/units-B.xlsx")
+    book = applied_codebook(ws)
+    sentences = participant_sentences(_read_segments(ws))
+    reader = _transcript_reader(ws)
+    known = set(book.code_ids)
+    sheets: list[CoderSheet] = [read_sheet(Path(p), known, reader) for p in sheet_paths]
+    check_together(sheets)
+    marked = [marks(sentences, s.spans) for s in sheets]
+    codes = [(c.id, c.label.best("zh")) for c in book.codes]
+    rows = table.rows(sentences, codes, marked)
+    columns, consensus_rows = consensus.build(sheets)
+
+    target = consensus_path(ws)
+    sheet.refuse_if_open(target)
+    agreement_file = ws.agree_dir / AGREEMENT_FILE
+    fsio.write_if_changed(agreement_file, table.csv_text(rows, len(sheets)).encode("utf-8"))
+    fsio.write_if_changed(
+        target, sheet.sheet_bytes(target, columns, consensus_rows, book.reference_rows(), book.code_ids)
+    )
+    deps = lock.hash_paths([Path(p) for p in sheet_paths] + [ws.ingest_dir / "segments.csv",
+                                                            applied_codebook_path(ws)], ws.root)
+    outs = lock.hash_paths([agreement_file, target], ws.root)
+    lock.write(ws.agree_dir, lock.StageRecord(STAGE, params=_params(ws, sheets), deps=deps, outs=outs))
+    return AgreementResult(
+        coders=[s.coder for s in sheets],
+        kappa="cohen" if len(sheets) == 2 else "fleiss",
+        sheets=[{**s.summary(), "sheet": _rel(s.path, ws)} for s in sheets],
+        rows=rows,
+        units=len(consensus_rows),
+        disagreements=sum(1 for r in consensus_rows if r[consensus.AGREEMENT_COLUMN] not in
+                          (consensus.AGREED, consensus.PENDING)),
+        agreement_path=_rel(agreement_file, ws),
+        consensus_path=_rel(target, ws),
+    )
+
+
+def _read_segments(ws: Workspace) -> list[dict[str, str]]:
+    from themeflow.ingest.stage import read_segments
+
+    return read_segments(ws.ingest_dir)
+
+
+def _params(ws: Workspace, sheets: list[CoderSheet]) -> dict[str, Any]:
+    return {"coders": [s.coder for s in sheets], "sheet_format": ws.sheet_format}
+
+
+def stale_reasons(ws: Workspace) -> list[str]:
+    """Why the last agreement no longer matches its sheets, segments or codebook (empty when fresh)."""
+    previous = lock.read(ws.agree_dir)
+    if previous is None:
+        return ["it has never run"]
+    deps = lock.hash_paths([Path(p) if Path(p).is_absolute() else ws.root / p for p in previous.deps], ws.root)
+    return lock.stale_reasons(previous, deps, previous.params, ws.root)
+
+
+# --- prepare -----------------------------------------------------------------------------------------
+
+_NAME = re.compile(r"^[^\s/\\:*?\"<>|.][^/\\:*?\"<>|]*$")
+
+
+def prepared_path(ws: Workspace, name: str) -> Path:
+    suffix = ".csv" if ws.sheet_format == "csv" else ".xlsx"
+    return ws.agree_dir / SHEETS_DIR / f"{PREPARED_PREFIX}{name}{suffix}"
+
+
+def prepare(ws: Workspace, names: list[str]) -> PrepareResult:
+    """Blank per-coder copies of the coder sheet (decision, final_code, memo emptied; coder = NAME)."""
+    names = [n.strip() for n in names] or [str(n).strip() for n in ws.config.get("coders") or []]
+    if not names:
+        raise UsageError("name the coders", hint="themeflow agree --prepare NAME NAME (or set `coders:` in themeflow.yaml)")
+    for name in names:
+        if not _NAME.match(name):
+            raise UsageError(f'coder name "{name}" cannot be part of a file name',
+                             hint="use letters, digits, - or _ (Chinese is fine)")
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise UsageError(f'coder name "{duplicated[0]}" is given twice')
+    source = ws.sheet_path
+    if not source.exists():
+        raise UsageError("no coder sheet yet", file=source, hint="run `themeflow code` first")
+    header, rows = sheet.read_rows(source)
+    sheet.check_columns(header, source)
+    book = applied_codebook(ws) if applied_codebook_path(ws).exists() else None
+    targets = [prepared_path(ws, name) for name in names]
+    for target in targets:
+        if target.exists():
+            _, existing = sheet.read_rows(target)
+            if any((r.get(c) or "").strip() for r in existing for c in CLEARED_COLUMNS):
+                raise InputError("this coder's sheet already holds decisions; it was left as it is",
+                                 file=target, hint="move it away first if you really want a blank copy")
+        sheet.refuse_if_open(target)
+    columns = sheet.ordered_columns(header, rows)
+    reference = book.reference_rows() if book else []
+    codes = book.code_ids if book else []
+    result = PrepareResult(units=len(rows))
+    for name, target in zip(names, targets, strict=True):
+        blank = [{**{k: v for k, v in r.items() if k != "_row"}, **dict.fromkeys(CLEARED_COLUMNS, ""), "coder": name}
+                 for r in rows]
+        fsio.write_bytes(target, sheet.sheet_bytes(target, columns, blank, reference, codes))
+        result.paths.append(_rel(target, ws))
+    return result
+
+
+# --- adopt -------------------------------------------------------------------------------------------
+
+
+def next_history_path(ws: Workspace, suffix: str) -> Path:
+    folder = ws.code_dir / HISTORY_DIR
+    numbers = [int(m.group(1)) for p in (folder.iterdir() if folder.is_dir() else [])
+               if (m := re.fullmatch(r"units-(\d+)\.(?:xlsx|csv)", p.name))]
+    return folder / f"units-{max(numbers, default=0) + 1}{suffix}"
+
+
+def adopt(ws: Workspace, path: Path) -> AdoptResult:
+    """Validate a consensus sheet and install it as the workspace coder sheet, backing up the current one."""
+    path = Path(path)
+    book = applied_codebook(ws)
+    header, rows = sheet.read_rows(path)
+    sheet.check_columns(header, path)
+    problems = sheet.validate_rows(rows, path, set(book.code_ids))
+    if problems:
+        first = problems[0]
+        raise InputError(first.message, file=first.file, row=first.row, problems=problems[1:],
+                         hint="fix the consensus sheet, then adopt it again (nothing was installed)")
+    dropped = set(consensus.comparison_columns(consensus.coders_in_header(header)))
+    kept_header = [h for h in header if h not in dropped]
+    clean = [{k: v for k, v in r.items() if k not in dropped and k != "_row"} for r in rows]
+    columns = sheet.ordered_columns(kept_header, clean)
+    target = ws.sheet_path
+    sheet.refuse_if_open(target)
+    data = sheet.sheet_bytes(target, columns, clean, book.reference_rows(), book.code_ids)
+    backup: Path | None = None
+    if target.exists():
+        backup = next_history_path(ws, target.suffix)
+        fsio.write_bytes(backup, target.read_bytes())
+    fsio.write_bytes(target, data)
+    pending = sum(1 for r in clean if sheet.normalise_decision(r.get("decision", "")) == "")
+    return AdoptResult(_rel(target, ws), _rel(backup, ws) if backup else None, len(clean), pending)

@@ -1,0 +1,219 @@
+"""The promise users care about most: every human edit in the coder sheet survives every re-run,
+transcript edit, codebook change and a killed run. Tests work the way coders work, in the .xlsx."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from themeflow import sheet
+from conftest import TRANSCRIPT_A, invoke
+
+PEOPLE = ("decision", "final_code", "coder", "memo", "translation", "quote")
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return sheet.read_rows(path)[1]
+
+
+def _edit(path: Path, edits: dict[str, dict[str, str]], new_rows: list[dict[str, str]] = ()) -> None:  # type: ignore[assignment]
+    """Edit the sheet as a coder would in Excel: by unit_id, plus rows appended at the bottom."""
+    workbook = load_workbook(path)
+    data = workbook["units"]
+    header = [c.value for c in data[1]]
+    for extra in ("translation", "quote"):
+        if extra not in header:
+            header.append(extra)
+            data.cell(row=1, column=len(header), value=extra)
+    for row in data.iter_rows(min_row=2):
+        unit = row[header.index("unit_id")].value
+        for column, value in edits.get(unit, {}).items():
+            data.cell(row=row[0].row, column=header.index(column) + 1, value=value)
+    for new in new_rows:
+        data.append([new.get(h, "") for h in header])
+    workbook.save(path)
+
+
+def _people(path: Path) -> dict[str, tuple[str, ...]]:
+    return {r["unit_id"]: tuple(r.get(c, "") for c in PEOPLE) for r in _rows(path)}
+
+
+def _pick(rows, code):  # type: ignore[no-untyped-def]
+    return next(r for r in rows if r["code"] == code)
+
+
+def test_coder_edits_survive_reruns_transcript_edits_and_codebook_changes(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    assert invoke(runner, "ingest", "--workspace", ws).exit_code == 0
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0, result.output
+    units = workspace_dir / "analysis" / "02-code" / "units.xlsx"
+    rows = _rows(units)
+    assert {r["status"] for r in rows} == {"new"}
+    meal = _pick(rows, "T1.1")  # 一起吃饭 (P1)
+    disclosure = _pick(rows, "T1.2")  # 不想跟他们讲住院
+    helping = _pick(rows, "T2.1")
+    lonely = next(r for r in rows if r["code"] == "T1.1" and "孤单" in r["text"])
+    _edit(units, {
+        meal["unit_id"]: {"decision": "accept", "coder": "ana", "memo": "老李：固定的饭搭子", "quote": "1"},
+        disclosure["unit_id"]: {"decision": "拒绝", "coder": "ana"},
+        helping["unit_id"]: {"decision": "接受", "final_code": "T1.1", "coder": "ana", "translation": "I kept him company."},
+        lonely["unit_id"]: {"decision": "accept", "coder": "ana"},
+    }, [{"transcript_id": "P1_a", "text": "有时候下午还一起下棋。", "code": "T1.1", "decision": "accept",
+         "coder": "ana", "memo": "人工添加"}])
+    before = _people(units)
+
+    # 1. Re-run: nothing changes for people; the manual unit gets an id and offsets.
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    after = _people(units)
+    for unit, values in before.items():
+        if unit:
+            assert after[unit] == values
+    manual = [r for r in _rows(units) if r["status"] == "manual"]
+    assert len(manual) == 1 and manual[0]["unit_id"].startswith("m")
+    assert manual[0]["memo"] == "人工添加" and manual[0]["participant_id"] == "P1"
+    transcript = (workspace_dir / "analysis/01-ingest/transcripts/P1_a.txt").read_text(encoding="utf-8")
+    assert transcript[int(manual[0]["start"]):int(manual[0]["end"])] == "有时候下午还一起下棋。"
+    snapshot = _people(units)
+    assert any(p[0] == "拒绝" for p in snapshot.values()), "the Chinese decision word is kept as written"
+    history = list((workspace_dir / "analysis/02-code/history").glob("units-*.xlsx"))
+    assert history, "the previous sheet is kept before writing"
+
+    # 2. Transcripts change: the helping passage is deleted, text is inserted before the others, a turn appended.
+    source = workspace_dir / "data/transcripts/P1_a.txt"
+    edited = TRANSCRIPT_A.replace("上个月小张心情不好，我陪他聊了一下午。帮了他以后，我自己也觉得有点用处了。", "忘了。")
+    edited = edited.replace("访谈者：你在这边", "访谈者：先简单介绍一下。\n受访者：好的，我姓李，来了三年了。\n访谈者：你在这边")
+    edited += "访谈者：还有别的吗？\n受访者：没有了，就这些。\n"
+    source.write_text(edited, encoding="utf-8")
+    assert invoke(runner, "ingest", "--workspace", ws).exit_code == 0
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    rows = {r["unit_id"]: r for r in _rows(units)}
+    assert rows[helping["unit_id"]]["status"] == "orphaned"
+    assert rows[helping["unit_id"]]["text"] == helping["text"], "an orphaned unit is kept as it was"
+    transcript = (workspace_dir / "analysis/01-ingest/transcripts/P1_a.txt").read_text(encoding="utf-8")
+    moved = rows[meal["unit_id"]]
+    assert int(moved["start"]) > int(meal["start"]), "offsets follow the text"
+    assert transcript[int(moved["start"]):int(moved["end"])] == moved["text"]
+    assert _people(units) == snapshot | {}, "people's columns are unchanged after transcript edits"
+
+    # 3. The codebook no longer proposes a unit: it turns stale, its decision stays.
+    book = workspace_dir / "codebooks/test.yaml"
+    text = book.read_text(encoding="utf-8").replace("keywords: [朋友, 孤单]", "keywords: [聊天]")
+    book.write_text(text.replace(', "一起 做手工"', ""), encoding="utf-8")
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    rows = {r["unit_id"]: r for r in _rows(units)}
+    assert rows[lonely["unit_id"]]["status"] == "stale"
+    assert rows[lonely["unit_id"]]["decision"] == "accept"
+    assert _people(units) == snapshot
+
+
+def test_killed_run_never_loses_or_corrupts_the_sheet(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    rows = _rows(units)
+    _edit(units, {r["unit_id"]: {"decision": "accept", "memo": f"备注{i}"} for i, r in enumerate(rows)})
+    expected = _people(units)
+    # Make every run rewrite the sheet (a codebook change adds candidates), then kill it at varied moments.
+    book = workspace_dir / "codebooks/test.yaml"
+    book.write_text(book.read_text(encoding="utf-8").replace("keywords: [住院]", "keywords: [住院, 面条, 电视]"), encoding="utf-8")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    for delay in (0.2, 0.5, 0.8, 1.1, 1.4, 1.8):
+        process = subprocess.Popen([sys.executable, "-m", "themeflow.cli.app", "code", "--workspace", ws],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        current = _people(units)  # always a readable, complete sheet: the old one or the new one
+        for unit, values in expected.items():
+            assert current[unit] == values
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    final = _people(units)
+    for unit, values in expected.items():
+        assert final[unit] == values
+    assert len(final) > len(expected), "the changed codebook's new candidates were added"
+    assert not list(units.parent.glob(".*.tmp")), "temporary files of killed runs are cleaned up"
+
+
+def test_bad_edits_are_refused_with_row_numbers_and_nothing_written(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    rows = _rows(units)
+    _edit(units, {rows[0]["unit_id"]: {"decision": "maybe"}, rows[1]["unit_id"]: {"final_code": "T9.9"}})
+    before = units.read_bytes()
+    result = runner.invoke(__import__("themeflow.cli.app", fromlist=["app"]).app, ["code", "--workspace", ws])
+    assert result.exit_code == 2
+    assert 'units.xlsx row 2: decision "maybe"' in result.output
+    assert 'units.xlsx row 3: final_code "T9.9" is not in the codebook' in result.output
+    assert "Traceback" not in result.output
+    assert units.read_bytes() == before
+
+
+def test_manual_unit_whose_text_is_not_found_names_the_row(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    count = len(_rows(units))
+    _edit(units, {}, [{"transcript_id": "P1_a", "text": "这句话不在访谈里。", "code": "T1.1"},
+                      {"transcript_id": "P1_a", "text": "。", "code": "T1.1"}])
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2
+    assert f"units.xlsx row {count + 2}: text of this manual unit is not in transcript P1_a" in result.output
+    assert f"units.xlsx row {count + 3}: text of this manual unit occurs" in result.output
+
+
+def test_missing_column_and_open_sheet_are_refused(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    lock = units.with_name("~$units.xlsx")
+    lock.write_bytes(b"lock")
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2 and "open in Excel or WPS" in result.output
+    lock.unlink()
+    workbook = load_workbook(units)
+    workbook["units"].delete_cols(13)  # final_code
+    workbook.save(units)
+    before = units.read_bytes()
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2 and "units.xlsx row 1: missing column final_code" in result.output
+    assert units.read_bytes() == before
+
+
+def test_same_inputs_give_byte_identical_sheet(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import make_workspace
+
+    outputs = []
+    for name in ("one", "two"):
+        root = make_workspace(tmp_path / name)
+        invoke(runner, "ingest", "--workspace", str(root))
+        invoke(runner, "code", "--workspace", str(root))
+        outputs.append((root / "analysis/02-code/units.xlsx").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_csv_sheet_instead_of_xlsx_never_both(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    xlsx = workspace_dir / "analysis/02-code/units.xlsx"
+    rows = _rows(xlsx)
+    _edit(xlsx, {rows[0]["unit_id"]: {"decision": "accept", "memo": "保留"}})
+    config = workspace_dir / "themeflow.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "sheet_format: csv\n", encoding="utf-8")
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    csv_path = workspace_dir / "analysis/02-code/units.csv"
+    assert csv_path.exists() and not xlsx.exists()
+    carried = {r["unit_id"]: r for r in _rows(csv_path)}
+    assert carried[rows[0]["unit_id"]]["memo"] == "保留"

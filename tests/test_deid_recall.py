@@ -1,0 +1,156 @@
+"""Recall and false positives of de-identification on planted, synthetic personal information.
+
+Every sentence below is invented; the people, numbers and places are fictional. `{kind:value}` marks what
+must be replaced (for title forms only the surname is marked: `{person:张}医生`). Unmarked text must stay.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from themeflow.deid.detect import Detector
+
+PLANTED = """\
+访谈者：您好，我是这次的访谈员{person:林晓雯}，今天主要想听您聊聊日间照料中心的生活。
+受访者：好的。我叫{person:周建国}，大家都叫我老{person:周}。
+访谈者：您是怎么知道这个中心的？
+受访者：是{person:张}医生介绍的，她说来这边有人陪着说说话，对病情有好处。
+受访者：刚来的时候谢老师……不对，是{person:谢}老师先带我认识了几个病友。
+受访者：我们小组里有个叫{person:王丽娟}的大姐，特别热心，每次都给大家带水果。
+受访者：还有{person:李秀英}阿姨，她儿子{person:陈浩}也常来接她。
+受访者：社工{person:赵敏}会帮我们安排活动，有时候是手工，有时候是唱歌。
+访谈者：您家里人支持您来吗？
+受访者：我爱人{person:刘淑芬}一开始不太放心，后来看我状态好了，她也就放心了。
+受访者：我女儿{person:周晓燕}在外地读书，每个礼拜给我打电话。
+受访者：她的手机是{phone:139 1234 5678}，中心登记的紧急联系人就是她。
+受访者：我自己的号码是{phone:+86 138-0013-8000}，有事可以打给我。
+受访者：中心办公室的座机是{phone:021-64381234}，工作日都有人接。
+受访者：以前住院那家医院的电话是{phone:(021)34289999}，挂号很难。
+受访者：办卡的时候要填身份证，我的身份证号是{id_card:110101199003074514}，我都背下来了。
+受访者：老证件是十五位的，号码是{id_card:310104720513123}，早就不用了。
+受访者：小组里的病友都加了微信，我的微信号是{wechat:zhou_jianguo1968}，方便联系。
+受访者：{person:王}大姐说她的VX：{wechat:wanglijuan_88}，让我有空发消息给她。
+受访者：以前年轻人爱用QQ，我的QQ号是{qq:284913576}，现在很少上了。
+受访者：我女儿还帮我申请了扣扣{qq:1538826640}，说是可以看新闻。
+受访者：填报名表要写邮箱，我写的是{email:zhoujg1968@163.com}。
+受访者：{person:赵}社工的工作邮箱是{email:zhao.min@sunshine-care.org.cn}，通知都从那里发。
+受访者：低保的钱打到我的银行卡里，卡号是{bank_card:6222 0212 3456 7890 128}，我女儿帮我记着。
+受访者：我家住在{address:中山北路200弄5号301室}，坐公交过来四站路。
+受访者：中心的地址是{address:宜山路1388号}，门口有个小花园。
+访谈者：您平时在中心最喜欢做什么？
+受访者：我喜欢跟{person:高明远}下象棋，他下得比我好，但是很有耐心教我。
+受访者：{person:黄}护士每天都会问我们有没有按时吃药。
+受访者：有一次我情绪不好，{person:孙}主任专门找我谈了一个多小时。
+受访者：小{person:李}是新来的志愿者，年纪轻轻的，做事很细心。
+受访者：我们病友{person:欧阳娜娜}会弹吉他，过年的时候还表演了节目。
+受访者：{person:马志强}以前跟我住一个病房，现在也来这个中心了。
+受访者：我弟弟{person:周建军}在老家种地，逢年过节才见一面。
+受访者：{person:郑}阿姨做的饺子特别好吃，大家都抢着吃。
+受访者：我跟{person:吴}老师说过，我想学写毛笔字。
+受访者：隔壁床的{person:杨国华}出院以后，还给我写过一封信。
+受访者：我们这儿的{person:何}大夫说，药量可以慢慢减下来。
+訪談者：您覺得{person:張}醫生說得對嗎？
+受訪者：對，{person:張}醫生和{person:陳美玲}護士都很照顧我，我的手機是{phone:13712345678}。
+受访者：我跟{person:许}姐说，这里就像第二个家。
+"""
+
+# Ordinary sentences with look-alikes of names and numbers: nothing here is personal information.
+DECOYS = """\
+受访者：我觉得这个中心很高明，安排得很周到。
+受访者：黎明的时候我常常醒过来，睡不着就到阳台上站一会儿。
+受访者：我以前在常德打过工，后来回上海了。
+受访者：我女儿用的手机是华为的，拍照很清楚。
+受访者：从地铁站出来向东走五分钟就到了。
+受访者：每周医生会来一次，给我们量血压。
+受访者：小时候我家里条件不好，兄弟姐妹五个。
+受访者：我每天吃两片药，一片早上，一片晚上。
+受访者：病了以后我有三年没有工作，2019年才慢慢好起来。
+受访者：一个月的药费大概是800块钱，医保能报一部分。
+受访者：老师和医生都跟我说，要坚持按时吃药。
+受访者：一个人在家的时候，心里总是空空的。
+受访者：张开嘴巴说话对我来说以前很难。
+受访者：我们一起唱了《明天会更好》，大家都很开心。
+受访者：他们说我是王者荣耀玩得最好的，其实我只是打发时间。
+受访者：那段时间我一天要睡十二个小时。
+受访者：我们周一到周五每天九点到这里，下午四点回家。
+受访者：我爸爸那年六十五岁，身体还算硬朗。
+受访者：小区里的邻居有时候会问我去哪儿了，我就说去上班。
+受访者：我最大的愿望就是能找到一份稳定的工作，自己养活自己。
+"""
+
+MARK = re.compile(r"\{(\w+):([^{}]+)\}")
+
+
+def parse(marked: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """Text without marks, and the marked spans (start, end, kind)."""
+    out, spans, pos = [], [], 0
+    length = 0
+    for m in MARK.finditer(marked):
+        out.append(marked[pos : m.start()])
+        length += m.start() - pos
+        spans.append((length, length + len(m.group(2)), m.group(1)))
+        out.append(m.group(2))
+        length += len(m.group(2))
+        pos = m.end()
+    out.append(marked[pos:])
+    return "".join(out), spans
+
+
+def detections(text: str) -> list[tuple[int, int, str]]:
+    return [(s.start, s.end, s.kind) for s in Detector().detect(text)]
+
+
+def _found(expected: tuple[int, int, str], found: list[tuple[int, int, str]]) -> bool:
+    """A planted item counts as found when one replacement covers it entirely."""
+    start, end, _ = expected
+    return any(s <= start and end <= e for s, e, _ in found)
+
+
+def recall_by_kind() -> tuple[dict[str, tuple[int, int]], list[str]]:
+    text, planted = parse(PLANTED)
+    found = detections(text)
+    by_kind: dict[str, tuple[int, int]] = {}
+    for item in planted:
+        hit, total = by_kind.get(item[2], (0, 0))
+        by_kind[item[2]] = (hit + _found(item, found), total + 1)
+    misses = [f"{k} {text[s:e]}" for s, e, k in planted if not _found((s, e, k), found)]
+    return by_kind, misses
+
+
+def false_positives() -> list[str]:
+    """Replacements that cover no planted item, in the planted text and in the decoys."""
+    text, planted = parse(PLANTED)
+    out = []
+    for s, e, k in detections(text):
+        if not any(ps < e and s < pe for ps, pe, _ in planted):
+            out.append(f"{k} {text[s:e]}")
+    for s, e, k in detections(DECOYS):
+        out.append(f"{k} {DECOYS[s:e]}")
+    return out
+
+
+@pytest.mark.parametrize("kind", ["phone", "id_card", "wechat", "qq", "email", "bank_card", "address"])
+def test_every_planted_number_and_handle_is_replaced(kind: str) -> None:
+    by_kind, misses = recall_by_kind()
+    hit, total = by_kind[kind]
+    assert total > 0
+    assert hit == total, misses
+
+
+def test_names_are_replaced_with_at_least_95_percent_recall() -> None:
+    by_kind, misses = recall_by_kind()
+    hit, total = by_kind["person"]
+    assert total >= 35
+    assert hit / total >= 0.95, misses
+
+
+def test_false_positives_stay_within_the_measured_bound() -> None:
+    wrong = false_positives()
+    print(f"false positives ({len(wrong)}): {wrong}")
+    assert len(wrong) <= FALSE_POSITIVE_BOUND, wrong
+
+
+FALSE_POSITIVE_BOUND = 2
