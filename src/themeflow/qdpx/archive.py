@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -47,7 +48,7 @@ class Archive:
             raise InputError(f"the archive has no member {name}", file=self.path.name)
         try:
             return self.zip.read(stored)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
             raise InputError(f"member {stored} is damaged ({exc})", file=self.path.name) from exc
 
 
@@ -58,16 +59,21 @@ def open_archive(path: Path) -> Archive:
         handle = zipfile.ZipFile(path)
         infos = handle.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise InputError("not a readable .qdpx archive (the ZIP is damaged or not a ZIP)", file=path.name) from exc
+        raise InputError(
+            "not a readable .qdpx archive (the ZIP is damaged or not a ZIP)", file=path.name
+        ) from exc
     if len(infos) > MAX_MEMBERS:
-        raise InputError(f"the archive has {len(infos)} members (more than {MAX_MEMBERS}); refusing a possible zip bomb",
-                         file=path.name)
+        raise InputError(
+            f"the archive has {len(infos)} members (more than {MAX_MEMBERS}); refusing a possible zip bomb",
+            file=path.name,
+        )
     total = 0
     names: dict[str, str] = {}
     for info in infos:
         if unsafe_member(info.filename):
-            raise InputError(f"member {info.filename!r} has a path that escapes the archive; refusing it",
-                             file=path.name)
+            raise InputError(
+                f"member {info.filename!r} has a path that escapes the archive; refusing it", file=path.name
+            )
         total += info.file_size
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise InputError(
@@ -78,8 +84,11 @@ def open_archive(path: Path) -> Archive:
         if not info.is_dir():
             names[info.filename.lower()] = info.filename
     if total > MAX_TOTAL_BYTES:
-        raise InputError(f"the archive would expand to {total // (1024 * 1024)} MB (limit {MAX_TOTAL_BYTES // (1024 * 1024)} MB);"
-                         " refusing a possible zip bomb", file=path.name)
+        raise InputError(
+            f"the archive would expand to {total >> 20} MB (limit {MAX_TOTAL_BYTES >> 20} MB); "
+            "refusing a possible zip bomb",
+            file=path.name,
+        )
     return Archive(path, handle, names)
 
 

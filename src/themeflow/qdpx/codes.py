@@ -16,8 +16,18 @@ from typing import Any
 from themeflow.codebook import Codebook, Node, Text
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://themeflow.invalid/refi-qda")
-PALETTE = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F",
-           "#BCBD22", "#17BECF"]
+PALETTE = [
+    "#1F77B4",
+    "#FF7F0E",
+    "#2CA02C",
+    "#D62728",
+    "#9467BD",
+    "#8C564B",
+    "#E377C2",
+    "#7F7F7F",
+    "#BCBD22",
+    "#17BECF",
+]
 _RGB = re.compile(r"^#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
 _LEADING_ID = re.compile(r"^\s*([A-Za-z]{1,8}\d+(?:\.\d+)*)(?:\s+|\s*[:：]\s*)(\S.*)$")
 
@@ -52,8 +62,11 @@ def description(node: Node) -> str:
     parts: list[str] = []
     if node.label.en and node.label.zh:
         parts.append(f"{HEAD_LABEL}\n{node.label.en}")
-    for heading, text in ((HEAD_DEFINITION, node.definition), (HEAD_USE, node.when_to_use),
-                          (HEAD_NOT_USE, node.when_not_to_use)):
+    for heading, text in (
+        (HEAD_DEFINITION, node.definition),
+        (HEAD_USE, node.when_to_use),
+        (HEAD_NOT_USE, node.when_not_to_use),
+    ):
         lines = _text_lines(text)
         if lines:
             parts.append("\n".join([heading, *lines]))
@@ -79,8 +92,14 @@ def code_elements(book: Codebook, namespace: str, with_note_refs: bool = False) 
 
     def add(parent: Any, node: Node, index: int, inherited: str | None) -> None:
         fill = colour(node, index, inherited)
-        element = etree.SubElement(parent, tag("Code"), guid=guid("code", node.id), name=code_name(node),
-                                   isCodable="true" if node.is_code else "false", color=fill)
+        element = etree.SubElement(
+            parent,
+            tag("Code"),
+            guid=guid("code", node.id),
+            name=code_name(node),
+            isCodable="true" if node.is_code else "false",
+            color=fill,
+        )
         text = description(node)
         if text:
             etree.SubElement(element, tag("Description")).text = text
@@ -121,7 +140,9 @@ def read_codes(codes_element: Any, namespace: str) -> list[ImportedCode]:
         code.children = [build(c) for c in element.findall(f"{{{namespace}}}Code")]
         return code
 
-    return [build(c) for c in codes_element.findall(f"{{{namespace}}}Code")] if codes_element is not None else []
+    return (
+        [build(c) for c in codes_element.findall(f"{{{namespace}}}Code")] if codes_element is not None else []
+    )
 
 
 def unfold_folded_names(codes: list[ImportedCode]) -> list[ImportedCode]:
@@ -129,16 +150,18 @@ def unfold_folded_names(codes: list[ImportedCode]) -> list[ImportedCode]:
     if not any("::" in c.name for c in codes):
         return codes
     out: list[ImportedCode] = []
-    groups: dict[str, ImportedCode] = {}
+    parents = {
+        c.name: c for c in codes if "::" not in c.name
+    }  # a real `Coke` code is the parent of `Coke::…`
     for code in codes:
         if "::" not in code.name:
             out.append(code)
             continue
         parent_name, child_name = (part.strip() for part in code.name.split("::", 1))
-        parent = next((c for c in out if c.name == parent_name), None) or groups.get(parent_name)
+        parent = parents.get(parent_name)
         if parent is None:
             parent = ImportedCode(guid=guid("folded", parent_name), name=parent_name, codable=False)
-            groups[parent_name] = parent
+            parents[parent_name] = parent
             out.append(parent)
         code.name = child_name or code.name
         parent.children.append(code)
@@ -196,7 +219,7 @@ def _bilingual(lines: list[str]) -> dict[str, str]:
 
 
 def parse_description(text: str) -> dict[str, Any]:
-    """Fields of a node from a Description: themeflow's headings when present, else all of it is the definition."""
+    """A node's fields from a Description: themeflow's headings when present, else all is the definition."""
     if not any(h in text for h in HEADINGS):
         return {"definition": _bilingual(text.splitlines())} if text.strip() else {}
     sections: dict[str, list[str]] = {}
@@ -210,12 +233,19 @@ def parse_description(text: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if sections.get(HEAD_LABEL):
         fields["label_en"] = " ".join(s.strip() for s in sections[HEAD_LABEL] if s.strip())
-    for heading, key in ((HEAD_DEFINITION, "definition"), (HEAD_USE, "when_to_use"), (HEAD_NOT_USE, "when_not_to_use")):
+    for heading, key in (
+        (HEAD_DEFINITION, "definition"),
+        (HEAD_USE, "when_to_use"),
+        (HEAD_NOT_USE, "when_not_to_use"),
+    ):
         if sections.get(heading):
             fields[key] = _bilingual(sections[heading])
     if sections.get(HEAD_EXAMPLES):
-        fields["examples"] = [s.strip()[2:].strip() if s.strip().startswith("- ") else s.strip()
-                              for s in sections[HEAD_EXAMPLES] if s.strip()]
+        fields["examples"] = [
+            s.strip()[2:].strip() if s.strip().startswith("- ") else s.strip()
+            for s in sections[HEAD_EXAMPLES]
+            if s.strip()
+        ]
     return fields
 
 
@@ -241,13 +271,20 @@ def to_yaml_data(codes: list[ImportedCode], codebook_id: str, title: str, source
             out["children"] = [node(c) for c in code.children]
         return out
 
-    return {"id": codebook_id, "title": {"en": title} if not _has_cjk(title) else {"zh": title},
-            "version": 1, "source": source, "themes": [node(c) for c in codes]}
+    return {
+        "id": codebook_id,
+        "title": {"en": title} if not _has_cjk(title) else {"zh": title},
+        "version": 1,
+        "source": source,
+        "themes": [node(c) for c in codes],
+    }
 
 
 def yaml_text(data: dict[str, Any]) -> str:
     import yaml
 
-    header = ("# Imported from a REFI-QDA file by `themeflow import`. Cues (keywords, phrases, patterns) are empty:\n"
-              "# add them before `themeflow code` drafts candidates with this codebook.\n")
+    header = (
+        "# Imported from a REFI-QDA file by `themeflow import`. Cues (keywords, phrases, patterns)\n"
+        "# are empty: add them before `themeflow code` drafts candidates with this codebook.\n"
+    )
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

@@ -40,8 +40,14 @@ class ExportResult:
     skipped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "sources": self.sources, "codes": self.codes, "codings": self.codings,
-                "cases": self.cases, "skipped": self.skipped}
+        return {
+            "path": str(self.path),
+            "sources": self.sources,
+            "codes": self.codes,
+            "codings": self.codings,
+            "cases": self.cases,
+            "skipped": self.skipped,
+        }
 
 
 def applied_codebook(ws: Workspace) -> codebook_mod.Codebook:
@@ -53,7 +59,8 @@ def applied_codebook(ws: Workspace) -> codebook_mod.Codebook:
 def _xml_bytes(root: Any) -> bytes:
     from lxml import etree
 
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    declaration = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    return declaration + etree.tostring(root, xml_declaration=False, encoding="UTF-8", pretty_print=True)
 
 
 def qdc_bytes(book: codebook_mod.Codebook) -> bytes:
@@ -98,8 +105,9 @@ def variable_type(values: list[str]) -> str:
 VALUE_ELEMENT = {"Integer": "IntegerValue", "Float": "FloatValue", "Date": "DateValue", "Text": "TextValue"}
 
 
-def accepted_units(rows: list[dict[str, str]], texts: dict[str, str], known: set[str], sheet: Path,
-                   skipped: list[str]) -> list[dict[str, str]]:
+def accepted_units(
+    rows: list[dict[str, str]], texts: dict[str, str], known: set[str], sheet: Path, skipped: list[str]
+) -> list[dict[str, str]]:
     """Accepted rows that can be placed in their transcript, with `code` set to the effective code."""
     units: list[dict[str, str]] = []
     for row in rows:
@@ -108,8 +116,12 @@ def accepted_units(rows: list[dict[str, str]], texts: dict[str, str], known: set
         code = sheet_mod.effective_code(row)
         where = f"{sheet.name} row {row.get('_row')}"
         if code not in known:
-            raise InputError(f'code "{code}" is not in the codebook', file=sheet.name, row=int(row["_row"]),
-                             hint="fix the code or run `themeflow code` again, then export")
+            raise InputError(
+                f'code "{code}" is not in the codebook',
+                file=sheet.name,
+                row=int(row["_row"]),
+                hint="fix the code or run `themeflow code` again, then export",
+            )
         text = texts.get(row.get("transcript_id", ""))
         if text is None:
             skipped.append(f"{where}: transcript {row.get('transcript_id')!r} is not in 01-ingest")
@@ -120,11 +132,15 @@ def accepted_units(rows: list[dict[str, str]], texts: dict[str, str], known: set
             skipped.append(f"{where}: no offsets (status {row.get('status') or 'unknown'})")
             continue
         if not (0 <= start <= end <= len(text)) or text[start:end] != row.get("text", ""):
-            skipped.append(f"{where}: its text is no longer at {start}–{end} of {row.get('transcript_id')}; "
-                           "run `themeflow code` to re-anchor it")
+            skipped.append(
+                f"{where}: its text is no longer at {start}–{end} of {row.get('transcript_id')}; "
+                "run `themeflow code` to re-anchor it"
+            )
             continue
         units.append({**row, "code": code, "start": str(start), "end": str(end)})
-    units.sort(key=lambda u: (u["transcript_id"], int(u["start"]), int(u["end"]), u["code"], u.get("unit_id", "")))
+    units.sort(
+        key=lambda u: (u["transcript_id"], int(u["start"]), int(u["end"]), u["code"], u.get("unit_id", ""))
+    )
     return units
 
 
@@ -138,7 +154,9 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
     _header, rows = sheet_mod.read_rows(sheet)
     transcripts_dir = ws.ingest_dir / "transcripts"
     if not transcripts_dir.is_dir():
-        raise UsageError("no ingested transcripts yet", file=transcripts_dir, hint="run `themeflow ingest` first")
+        raise UsageError(
+            "no ingested transcripts yet", file=transcripts_dir, hint="run `themeflow ingest` first"
+        )
     texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted(transcripts_dir.glob("*.txt"))}
     units = accepted_units(rows, texts, set(book.code_ids), sheet, result.skipped)
     _cols, segments = _read_csv(ws.ingest_dir / "segments.csv")
@@ -152,8 +170,13 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
 
     coders = sorted({(u.get("coder") or "").strip() for u in units} - {""})
     user_guid = {name: guid("user", name) for name in [DEFAULT_USER, *coders]}
-    root = etree.Element(tag("Project"), nsmap={None: PROJECT_NS}, name=ws.root.name or "themeflow",
-                         origin=ORIGIN, creatingUserGUID=user_guid[DEFAULT_USER])
+    root = etree.Element(
+        tag("Project"),
+        nsmap={None: PROJECT_NS},
+        name=ws.root.name or "themeflow",
+        origin=ORIGIN,
+        creatingUserGUID=user_guid[DEFAULT_USER],
+    )
     users = etree.SubElement(root, tag("Users"))
     for name, value in user_guid.items():
         etree.SubElement(users, tag("User"), guid=value, name=name)
@@ -164,8 +187,13 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
     if variables and participants:
         block = etree.SubElement(root, tag("Variables"))
         for variable in variables:
-            etree.SubElement(block, tag("Variable"), guid=guid("variable", variable), name=variable,
-                             typeOfVariable=types[variable])
+            etree.SubElement(
+                block,
+                tag("Variable"),
+                guid=guid("variable", variable),
+                name=variable,
+                typeOfVariable=types[variable],
+            )
     if participants:
         block = etree.SubElement(root, tag("Cases"))
         for person in participants:
@@ -189,16 +217,29 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
         for transcript_id, text in texts.items():
             source_guid = guid("source", transcript_id)
             members[f"Sources/{source_guid}.txt"] = text.encode("utf-8")
-            source = etree.SubElement(block, tag("TextSource"), guid=source_guid, name=transcript_id,
-                                      plainTextPath=f"internal://{source_guid}.txt",
-                                      creatingUser=user_guid[DEFAULT_USER])
+            source = etree.SubElement(
+                block,
+                tag("TextSource"),
+                guid=source_guid,
+                name=transcript_id,
+                plainTextPath=f"internal://{source_guid}.txt",
+                creatingUser=user_guid[DEFAULT_USER],
+            )
             for unit in (u for u in units if u["transcript_id"] == transcript_id):
                 key = f"{unit.get('unit_id') or ''}|{unit['start']}|{unit['end']}|{unit['code']}"
                 user = user_guid.get((unit.get("coder") or "").strip(), user_guid[DEFAULT_USER])
-                selection = etree.SubElement(source, tag("PlainTextSelection"), guid=guid("selection", key),
-                                             name=unit.get("unit_id") or "", startPosition=unit["start"],
-                                             endPosition=unit["end"], creatingUser=user)
-                coding = etree.SubElement(selection, tag("Coding"), guid=guid("coding", key), creatingUser=user)
+                selection = etree.SubElement(
+                    source,
+                    tag("PlainTextSelection"),
+                    guid=guid("selection", key),
+                    name=unit.get("unit_id") or "",
+                    startPosition=unit["start"],
+                    endPosition=unit["end"],
+                    creatingUser=user,
+                )
+                coding = etree.SubElement(
+                    selection, tag("Coding"), guid=guid("coding", key), creatingUser=user
+                )
                 etree.SubElement(coding, tag("CodeRef"), targetGUID=guid("code", unit["code"]))
                 memo = (unit.get("memo") or "").strip()
                 if memo:
@@ -208,8 +249,9 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
     if notes:
         block = etree.SubElement(root, tag("Notes"))
         for note_guid, memo in notes:
-            note = etree.SubElement(block, tag("Note"), guid=note_guid, name="memo",
-                                    creatingUser=user_guid[DEFAULT_USER])
+            note = etree.SubElement(
+                block, tag("Note"), guid=note_guid, name="memo", creatingUser=user_guid[DEFAULT_USER]
+            )
             etree.SubElement(note, tag("PlainTextContent")).text = memo
     validate(root, "export", PROJECT_NS)
     members[archive.PROJECT_MEMBER] = _xml_bytes(root)

@@ -47,11 +47,17 @@ class ImportResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "file": str(self.file), "origin": self.origin, "transcripts": [str(p) for p in self.transcripts],
+            "file": str(self.file),
+            "origin": self.origin,
+            "transcripts": [str(p) for p in self.transcripts],
             "codebook": str(self.codebook) if self.codebook else None,
             "participants": str(self.participants) if self.participants else None,
-            "sheet": str(self.sheet) if self.sheet else None, "codes": self.codes, "units": self.units,
-            "cases": self.cases, "skipped": self.skipped, "warnings": self.warnings,
+            "sheet": str(self.sheet) if self.sheet else None,
+            "codes": self.codes,
+            "units": self.units,
+            "cases": self.cases,
+            "skipped": self.skipped,
+            "warnings": self.warnings,
         }
 
 
@@ -68,8 +74,9 @@ class PlannedUnit:
 # --- codebook -----------------------------------------------------------------------------------
 
 
-def codebook_plan(codes: list[codes_mod.ImportedCode], used: set[str], title: str, source: str
-                  ) -> tuple[str, dict[str, str]]:
+def codebook_plan(
+    codes: list[codes_mod.ImportedCode], used: set[str], title: str, source: str
+) -> tuple[str, dict[str, str]]:
     """YAML text of the imported codebook and a map code guid → themeflow code id.
 
     themeflow assigns only leaves; a coding on a code that has sub-codes goes to an added first child
@@ -86,8 +93,12 @@ def codebook_plan(codes: list[codes_mod.ImportedCode], used: set[str], title: st
         while new_id in taken:
             new_id += "0"
         taken.add(new_id)
-        general = codes_mod.ImportedCode(guid=codes_mod.guid("general", code_guid), name=f"{parent.name}（总体 general）",
-                                         color=parent.color, id=new_id)
+        general = codes_mod.ImportedCode(
+            guid=codes_mod.guid("general", code_guid),
+            name=f"{parent.name}（总体 general）",
+            color=parent.color,
+            id=new_id,
+        )
         parent.children.insert(0, general)
         target[code_guid] = new_id
     slug = _UNSAFE_NAME.sub("-", title).strip("-").lower() or "imported"
@@ -106,7 +117,9 @@ def import_codebook(ws: Workspace, file: Path | str) -> ImportResult:
     origin, codes = reader.load_codebook(file)
     if not codes:
         raise InputError("the codebook has no codes", file=file.name)
-    text, _ = codebook_plan(codes, set(), file.stem, f"Imported from {file.name}" + (f" ({origin})" if origin else ""))
+    text, _ = codebook_plan(
+        codes, set(), file.stem, f"Imported from {file.name}" + (f" ({origin})" if origin else "")
+    )
     target = _free_path(ws.root / IMPORTED_CODEBOOK, text.encode("utf-8"))
     fsio.write_text(target, text)
     book = codebook_mod.load(target)
@@ -132,7 +145,9 @@ def transcript_names(sources: list[reader.Source], folder: Path) -> dict[str, st
     taken_ids = {transcript_id_for(p) for p in folder.glob("*") if p.is_file()} if folder.is_dir() else set()
     names: dict[str, str] = {}
     for source in sources:
-        base = _UNSAFE_NAME.sub("_", _SOURCE_SUFFIX.sub("", Path(source.name.replace("\\", "/")).name)).strip("._")
+        base = _UNSAFE_NAME.sub("_", _SOURCE_SUFFIX.sub("", Path(source.name.replace("\\", "/")).name)).strip(
+            "._"
+        )
         base = base or "source"
         name, number = f"{base}.txt", 1
         while True:
@@ -146,8 +161,9 @@ def transcript_names(sources: list[reader.Source], folder: Path) -> dict[str, st
     return names
 
 
-def plan_units(project: reader.Project, names: dict[str, str], code_ids: dict[str, str],
-               result: ImportResult) -> tuple[list[PlannedUnit], dict[str, str]]:
+def plan_units(
+    project: reader.Project, names: dict[str, str], code_ids: dict[str, str], result: ImportResult
+) -> tuple[list[PlannedUnit], dict[str, str]]:
     """Units with offsets in each transcript's normalised text (what ingest will write)."""
     from themeflow.ingest.normalize import normalise
 
@@ -166,14 +182,22 @@ def plan_units(project: reader.Project, names: dict[str, str], code_ids: dict[st
         if mapping is not None:
             start, end = offsets.trim(target, mapping[coding.start], mapping[coding.end])
         else:
-            needle = normalise(text[coding.start:coding.end]).strip()
-            found = offsets.locate(target, needle, round(coding.start * len(target) / max(len(text), 1))) if needle else None
+            needle = normalise(text[coding.start : coding.end]).strip()
+            found = (
+                offsets.locate(target, needle, round(coding.start * len(target) / max(len(text), 1)))
+                if needle
+                else None
+            )
             if found is None:
-                result.skipped.append(f"{source.name}: selection {coding.start}–{coding.end} could not be placed")
+                result.skipped.append(
+                    f"{source.name}: selection {coding.start}–{coding.end} could not be placed"
+                )
                 continue
             start, end = found, found + len(needle)
         if start >= end:
-            result.skipped.append(f"{source.name}: selection {coding.start}–{coding.end} holds only white space")
+            result.skipped.append(
+                f"{source.name}: selection {coding.start}–{coding.end} holds only white space"
+            )
             continue
         key = (name, start, end, code_ids[coding.code_guid])
         if key in seen:  # NVivo repeats a range once per code; the same range and code twice is one unit
@@ -197,7 +221,9 @@ def participants_csv(project: reader.Project, names: dict[str, str], result: Imp
     for case in cases:
         files = [names[g] for g in case.source_guids if g in names]
         if len(files) > 1:
-            result.warnings.append(f"case {case.name} has {len(files)} sources; only {files[0]} is linked to it")
+            result.warnings.append(
+                f"case {case.name} has {len(files)} sources; only {files[0]} is linked to it"
+            )
         row = {"participant_id": normalise_id(case.name), "file": files[0] if files else "", **case.values}
         writer.writerow([row.get(c, "") for c in columns])
     result.cases = len(cases)
@@ -232,14 +258,14 @@ class _Writes:
 
 def import_project(ws: Workspace, file: Path | str) -> ImportResult:
     """Import a REFI-QDA project (.qdpx, or a bare project.qde) into the workspace."""
-    from themeflow.coding.ids import manual_unit_id
-    from themeflow.ingest.stage import read_segments, transcript_id_for
-
     file = Path(file)
     project = reader.load_project(file)
     result = ImportResult(file, project.origin, skipped=list(project.skipped))
     if not project.codes:
         raise InputError("the project has no codes to import", file=file.name)
+    if project.origin.startswith("themeflow"):  # themeflow's default user stands for "no coder named"
+        for coding in project.codings:
+            coding.user = "" if coding.user == "themeflow" else coding.user
     kept_sources = []
     for source in project.sources:
         if source.text.strip():
@@ -250,8 +276,12 @@ def import_project(ws: Workspace, file: Path | str) -> ImportResult:
     project.codings = [c for c in project.codings if c.source_guid in kept]
     project.sources = kept_sources
     title = project.name or file.stem
-    yaml_text, code_ids = codebook_plan(project.codes, {c.code_guid for c in project.codings}, title,
-                                        f"Imported from {file.name}" + (f" ({project.origin})" if project.origin else ""))
+    yaml_text, code_ids = codebook_plan(
+        project.codes,
+        {c.code_guid for c in project.codings},
+        title,
+        f"Imported from {file.name}" + (f" ({project.origin})" if project.origin else ""),
+    )
     names = transcript_names(project.sources, ws.transcripts_dir)
     units, normalised = plan_units(project, names, code_ids, result)
     people = participants_csv(project, names, result)
@@ -260,12 +290,20 @@ def import_project(ws: Workspace, file: Path | str) -> ImportResult:
 
     codebook_path = _free_path(ws.root / IMPORTED_CODEBOOK, yaml_text.encode("utf-8"))
     participants_path = ws.participants_file
-    if people is not None and participants_path.exists() and participants_path.read_text(encoding="utf-8-sig") != people:
+    if (
+        people is not None
+        and participants_path.exists()
+        and participants_path.read_text(encoding="utf-8-sig") != people
+    ):
         participants_path = participants_path.with_name("participants-imported.csv")
-        result.warnings.append(f"{ws.participants_file.name} exists; the imported cases are in {participants_path.name}: "
-                               "merge them into it by hand")
+        result.warnings.append(
+            f"{ws.participants_file.name} exists; the imported cases are in {participants_path.name}: "
+            "merge them into it by hand"
+        )
     config_path = ws.root / workspace_mod.CONFIG_NAME
-    config = config_path.read_text(encoding="utf-8-sig") if config_path.exists() else workspace_mod.CONFIG_TEMPLATE
+    config = (
+        config_path.read_text(encoding="utf-8-sig") if config_path.exists() else workspace_mod.CONFIG_TEMPLATE
+    )
     config = _set_config(config, "codebook", codebook_path.relative_to(ws.root).as_posix())
 
     writes = _Writes()
@@ -290,8 +328,7 @@ def import_project(ws: Workspace, file: Path | str) -> ImportResult:
             ingested = ingest.run(ws)
             result.warnings += [f"ingest: {w}" for w in ingested.warnings]
             result.skipped += [f"ingest skipped {f}: {r}" for f, r in ingested.skipped]
-            rows = sheet_rows(ws, units, normalised, book, file, result, read_segments, transcript_id_for,
-                              manual_unit_id)
+            rows = sheet_rows(ws, units, normalised, book, file, result)
             _write_sheet(ws, rows, book, writes)
             result.sheet = sheet_path
             result.units = len(rows)
@@ -301,9 +338,18 @@ def import_project(ws: Workspace, file: Path | str) -> ImportResult:
     return result
 
 
-def sheet_rows(ws: Workspace, units: list[PlannedUnit], normalised: dict[str, str], book: codebook_mod.Codebook,
-               file: Path, result: ImportResult, read_segments: Any, transcript_id_for: Any, manual_unit_id: Any
-               ) -> list[dict[str, str]]:
+def sheet_rows(
+    ws: Workspace,
+    units: list[PlannedUnit],
+    normalised: dict[str, str],
+    book: codebook_mod.Codebook,
+    file: Path,
+    result: ImportResult,
+) -> list[dict[str, str]]:
+    """Sheet rows for the planned units, with offsets in the text ingest actually wrote."""
+    from themeflow.coding.ids import manual_unit_id
+    from themeflow.ingest.stage import read_segments, transcript_id_for
+
     segments = read_segments(ws.ingest_dir)
     participant_of = {s["transcript_id"]: s["participant_id"] for s in segments}
     texts: dict[str, str | None] = {}
@@ -316,30 +362,48 @@ def sheet_rows(ws: Workspace, units: list[PlannedUnit], normalised: dict[str, st
             texts[transcript_id] = path.read_text(encoding="utf-8") if path.exists() else None
         actual = texts[transcript_id]
         planned = normalised[unit.transcript]
-        text = planned[unit.start:unit.end]
+        text = planned[unit.start : unit.end]
         start, end = unit.start, unit.end
         if actual is None:
-            result.skipped.append(f"{unit.transcript}: not ingested, so its coding {unit.code} was not imported")
+            result.skipped.append(
+                f"{unit.transcript}: not ingested, so its coding {unit.code} was not imported"
+            )
             continue
         if actual != planned:  # de-identification changed the text: find the unit again
             found = offsets.locate(actual, text, round(unit.start * len(actual) / max(len(planned), 1)))
             if found is None:
-                result.skipped.append(f"{unit.transcript}: a {unit.code} unit is no longer in the de-identified text")
+                result.skipped.append(
+                    f"{unit.transcript}: a {unit.code} unit is no longer in the de-identified text"
+                )
                 continue
             start, end = found, found + len(text)
         occurrence = occurrences.get((transcript_id, text), 0)
         occurrences[(transcript_id, text)] = occurrence + 1
-        rows.append({
-            "unit_id": manual_unit_id(transcript_id, text, occurrence), "transcript_id": transcript_id,
-            "participant_id": participant_of.get(transcript_id, ""), "start": str(start), "end": str(end),
-            "text": text, "code": unit.code, "theme": book.theme_of(unit.code), "evidence": f"imported from {file.name}",
-            "score": "", "status": "manual", "decision": "accept", "final_code": "", "coder": unit.coder,
-            "memo": unit.memo,
-        })
+        rows.append(
+            {
+                "unit_id": manual_unit_id(transcript_id, text, occurrence),
+                "transcript_id": transcript_id,
+                "participant_id": participant_of.get(transcript_id, ""),
+                "start": str(start),
+                "end": str(end),
+                "text": text,
+                "code": unit.code,
+                "theme": book.theme_of(unit.code),
+                "evidence": f"imported from {file.name}",
+                "score": "",
+                "status": "manual",
+                "decision": "accept",
+                "final_code": "",
+                "coder": unit.coder,
+                "memo": unit.memo,
+            }
+        )
     return rows
 
 
-def _write_sheet(ws: Workspace, new_rows: list[dict[str, str]], book: codebook_mod.Codebook, writes: _Writes) -> None:
+def _write_sheet(
+    ws: Workspace, new_rows: list[dict[str, str]], book: codebook_mod.Codebook, writes: _Writes
+) -> None:
     path = ws.sheet_path
     header: list[str] = list(sheet_mod.SHEET_COLUMNS)
     rows: list[dict[str, str]] = []

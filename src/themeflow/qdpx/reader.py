@@ -75,7 +75,7 @@ def _source_path(path: str) -> str:
     """`internal://x.txt` → `sources/x.txt`; qc writes a bare `x.txt`; `relative://` and absolute paths are
     outside the archive and are not read."""
     if path.startswith("internal://"):
-        return "sources/" + path[len("internal://"):]
+        return "sources/" + path[len("internal://") :]
     if "://" in path or archive.unsafe_member(path):
         return ""
     return "sources/" + path
@@ -108,7 +108,9 @@ def load_project(file: Path) -> Project:
 
 def build_project(root: Any, bundle: archive.Archive | None, name: str) -> Project:
     origin = root.get("origin") or ""
-    users = {_guid(u.get("guid")): (u.get("name") or u.get("id") or "").strip() for u in root.iter(P + "User")}
+    users = {
+        _guid(u.get("guid")): (u.get("name") or u.get("id") or "").strip() for u in root.iter(P + "User")
+    }
     codebook = root.find(P + "CodeBook")
     codes = read_codes(codebook.find(P + "Codes") if codebook is not None else None, PROJECT_NS)
     project = Project(name=root.get("name") or "", origin=origin, codes=codes, users=users)
@@ -123,10 +125,12 @@ def build_project(root: Any, bundle: archive.Archive | None, name: str) -> Proje
     notes = _notes(root, bundle)
     utf16 = offsets.counts_utf16(origin)
     sources = root.find(P + "Sources")
-    for element in (sources if sources is not None else []):
+    for element in sources if sources is not None else []:
         if element.tag != P + "TextSource":
             kind = element.tag.rsplit("}", 1)[-1]
-            project.skipped.append(f"{kind} {element.get('name') or element.get('guid')}: only text sources are imported")
+            project.skipped.append(
+                f"{kind} {element.get('name') or element.get('guid')}: only text sources are imported"
+            )
             continue
         source = _read_source(element, bundle, name, project)
         if source is None:
@@ -139,38 +143,60 @@ def build_project(root: Any, bundle: archive.Archive | None, name: str) -> Proje
             start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
             if start < 0 or end > length or start > end:
                 raise InputError(
-                    f"selection {start}–{end} of source {source.name!r} lies outside its text ({length} {unit})",
-                    file=name, line=selection.sourceline,
+                    f"selection {start}–{end} of source {source.name!r} lies outside its text "
+                    f"({length} {unit})",
+                    file=name,
+                    line=selection.sourceline,
                 )
             if index:
                 start, end = index.to_code_point(start), index.to_code_point(end)
-            memo = "\n".join(notes.get(_guid(r.get("targetGUID")), "") for r in selection.findall(P + "NoteRef")).strip()
+            memo = "\n".join(
+                notes.get(_guid(r.get("targetGUID")), "") for r in selection.findall(P + "NoteRef")
+            ).strip()
             sel_user = users.get(_guid(selection.get("creatingUser")), "")
             for coding in selection.findall(P + "Coding"):
                 ref = coding.find(P + "CodeRef")
                 target = _guid(ref.get("targetGUID"))
                 if target not in known_codes:
-                    raise InputError(f"a coding refers to code {ref.get('targetGUID')}, which is not in the codebook",
-                                     file=name, line=ref.sourceline)
-                coding_memo = "\n".join(notes.get(_guid(r.get("targetGUID")), "") for r in coding.findall(P + "NoteRef"))
+                    raise InputError(
+                        f"a coding refers to code {ref.get('targetGUID')}, which is not in the codebook",
+                        file=name,
+                        line=ref.sourceline,
+                    )
+                coding_memo = "\n".join(
+                    notes.get(_guid(r.get("targetGUID")), "") for r in coding.findall(P + "NoteRef")
+                )
                 user = users.get(_guid(coding.get("creatingUser")), "") or sel_user
-                project.codings.append(Coding(source.guid, start, end, target, user,
-                                              "\n".join(m for m in (memo, coding_memo.strip()) if m),
-                                              selection.sourceline))
+                project.codings.append(
+                    Coding(
+                        source.guid,
+                        start,
+                        end,
+                        target,
+                        user,
+                        "\n".join(m for m in (memo, coding_memo.strip()) if m),
+                        selection.sourceline,
+                    )
+                )
         if element.findall(P + "Coding"):
             project.skipped.append(f"source {source.name!r}: codings of a whole source are not imported")
     by_var = {_guid(v.get("guid")): v.get("name") or "" for v in root.iter(P + "Variable")}
     project.variables = [v for v in by_var.values() if v]
     cases = root.find(P + "Cases")
-    for case in (cases if cases is not None else []):
+    for case in cases if cases is not None else []:
         values: dict[str, str] = {}
         for value in case.findall(P + "VariableValue"):
             variable = by_var.get(_guid(value.find(P + "VariableRef").get("targetGUID")), "")
             content = next((c for c in value if c.tag != P + "VariableRef"), None)
             if variable and content is not None:
                 values[variable] = (content.text or "").strip()
-        project.cases.append(Case((case.get("name") or "").strip(), values,
-                                  [_guid(s.get("targetGUID")) for s in case.findall(P + "SourceRef")]))
+        project.cases.append(
+            Case(
+                (case.get("name") or "").strip(),
+                values,
+                [_guid(s.get("targetGUID")) for s in case.findall(P + "SourceRef")],
+            )
+        )
     return project
 
 
@@ -185,14 +211,15 @@ def _read_source(element: Any, bundle: archive.Archive | None, name: str, projec
             project.skipped.append(f"source {label!r}: its text is not in the file")
             return None
         text = _decode(bundle.read(path), f"{bundle.path.name}:{bundle.find(path)}")
-    return Source(_guid(element.get("guid")), element.get("name") or _guid(element.get("guid")), text,
-                  element.sourceline)
+    path_name = (element.get("plainTextPath") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = element.get("name") or path_name or _guid(element.get("guid"))
+    return Source(_guid(element.get("guid")), name, text, element.sourceline)
 
 
 def _notes(root: Any, bundle: archive.Archive | None) -> dict[str, str]:
     out: dict[str, str] = {}
     notes = root.find(P + "Notes")
-    for note in (notes if notes is not None else []):
+    for note in notes if notes is not None else []:
         content = note.find(P + "PlainTextContent")
         text = content.text if content is not None else None
         if text is None and bundle is not None:

@@ -7,7 +7,7 @@ schema before anything in it is used. Messages give the first schema errors with
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ MAX_ERRORS = 5
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(namespace: str) -> Any:
     from lxml import etree
 
@@ -32,8 +32,14 @@ def schema(namespace: str) -> Any:
 def _parser() -> Any:
     from lxml import etree
 
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=False)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+    )
 
 
 def parse(data: bytes, name: str, namespace: str) -> Any:
@@ -41,22 +47,26 @@ def parse(data: bytes, name: str, namespace: str) -> Any:
     from lxml import etree
 
     if _DOCTYPE.search(data[:65536]) or _DOCTYPE.search(data.replace(b"\x00", b"")[:131072]):
-        raise InputError("the XML declares a DOCTYPE or entities, which exchange files never need; refusing it",
-                         file=name)
+        raise InputError(
+            "the XML declares a DOCTYPE or entities, which exchange files never need; refusing it", file=name
+        )
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise InputError(f"not well-formed XML ({exc.msg})", file=name, line=line) from exc
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise InputError("the XML declares a DOCTYPE, which exchange files never need; refusing it", file=name)
+        raise InputError(
+            "the XML declares a DOCTYPE, which exchange files never need; refusing it", file=name
+        )
     root = tree.getroot()
     expected = f"{{{namespace}}}{ROOTS[namespace]}"
     if root.tag != expected:
         found = etree.QName(root).localname if isinstance(root.tag, str) else "?"
         raise InputError(
             f"expected a REFI-QDA <{ROOTS[namespace]}> in namespace {namespace}, found <{found}>",
-            file=name, line=root.sourceline,
+            file=name,
+            line=root.sourceline,
         )
     tolerate_known_quirks(root, namespace)
     validate(root, name, namespace)
@@ -78,14 +88,14 @@ def validate(root: Any, name: str, namespace: str) -> None:
         return
     errors = [Problem(_short(e.message), name, line=e.line) for e in list(checker.error_log)[:MAX_ERRORS]]
     first = errors[0]
-    raise InputError(f"does not follow the REFI-QDA schema: {first.message}", file=name, line=first.line,
-                     problems=errors[1:])
+    raise InputError(
+        f"does not follow the REFI-QDA schema: {first.message}",
+        file=name,
+        line=first.line,
+        problems=errors[1:],
+    )
 
 
 def _short(message: str) -> str:
     return re.sub(r"\{urn:QDA-XML:(?:project|codebook):1\.0\}", "", message)
 
-
-def assert_valid(xml: bytes, namespace: str) -> None:
-    """For exports and tests: raise InputError when `xml` does not pass the schema."""
-    parse(xml, "export", namespace)
