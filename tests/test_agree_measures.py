@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from themeflow.agree import consensus, measures, table
 from themeflow.agree.sheets import CoderSheet, coder_name, unit_key
@@ -33,8 +35,11 @@ def test_cohen_kappa_is_zero_when_one_coder_never_codes() -> None:
 
 def test_constant_ratings_leave_kappa_and_alpha_blank_with_a_note() -> None:
     ratings = [(0, 0), (0, 0), (0, 0)]
-    for figure in (measures.cohen_kappa(ratings), measures.krippendorff_alpha(ratings),
-                   measures.fleiss_kappa(ratings)):
+    for figure in (
+        measures.cohen_kappa(ratings),
+        measures.krippendorff_alpha(ratings),
+        measures.fleiss_kappa(ratings),
+    ):
         assert figure.value is None
         assert "same answer" in figure.note
     assert measures.percent_agreement(ratings).value == 100.0
@@ -56,7 +61,8 @@ def test_fleiss_kappa_matches_hand_computation_for_three_coders() -> None:
 
 
 def test_krippendorff_alpha_nominal_matches_hand_computation() -> None:
-    # two coders, A = 0 0 1 0, B = 0 1 1 0: coincidences o00 = 4, o01 = o10 = 1, o11 = 2; n = 8, n0 = 5, n1 = 3
+    # two coders, A = 0 0 1 0, B = 0 1 1 0:
+    # coincidences o00 = 4, o01 = o10 = 1, o11 = 2; n = 8, n0 = 5, n1 = 3
     # Do = 2/8, De = 2·5·3 / (8·7) = 30/56 → α = 1 − (2/8)/(30/56) = 1 − 14/30 = 16/30
     assert measures.krippendorff_alpha([(0, 0), (0, 1), (1, 1), (0, 0)]).value == pytest.approx(16 / 30)
     # three coders, same items as the Fleiss case: o11 = 4, o00 = 4, o01 = o10 = 2; n = 12, n0 = n1 = 6
@@ -65,17 +71,55 @@ def test_krippendorff_alpha_nominal_matches_hand_computation() -> None:
     assert measures.krippendorff_alpha(ratings).value == pytest.approx(7 / 18)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=4).flatmap(
+        lambda coders: st.lists(st.tuples(*[st.integers(0, 1)] * coders), min_size=1, max_size=30)
+    )
+)
+def test_fleiss_kappa_agrees_with_the_krippendorff_package(ratings: list[tuple[int, ...]]) -> None:
+    # With no missing values, Do = 1 − P̄ and De = n/(n − 1)·(1 − P̄e) for n = N·m pairable values, so
+    # α = 1 − (1 − κ_Fleiss)·(n − 1)/n: an independent check of the hand-written Fleiss kappa.
+    kappa, alpha = measures.fleiss_kappa(ratings), measures.krippendorff_alpha(ratings)
+    if kappa.value is None:
+        assert alpha.value is None
+        return
+    n = len(ratings) * len(ratings[0])
+    assert alpha.value == pytest.approx(1 - (1 - kappa.value) * (n - 1) / n, abs=1e-9)
+    swapped = [tuple(reversed(item)) for item in ratings]
+    assert measures.fleiss_kappa(swapped).value == pytest.approx(kappa.value)
+
+
 @pytest.mark.parametrize(
     ("value", "band"),
-    [(-0.1, "poor"), (0.0, "slight"), (0.2, "slight"), (0.21, "fair"), (0.4, "fair"), (0.55, "moderate"),
-     (0.8, "substantial"), (0.81, "almost perfect"), (1.0, "almost perfect"), (None, "")],
+    [
+        (-0.1, "poor"),
+        (0.0, "slight"),
+        (0.2, "slight"),
+        (0.21, "fair"),
+        (0.4, "fair"),
+        (0.55, "moderate"),
+        (0.8, "substantial"),
+        (0.81, "almost perfect"),
+        (1.0, "almost perfect"),
+        (None, ""),
+    ],
 )
 def test_landis_koch_bands(value: float | None, band: str) -> None:
     assert measures.kappa_band(value) == band
 
 
-@pytest.mark.parametrize(("value", "band"), [(0.8, "reliable"), (0.95, "reliable"), (0.667, "tentative"),
-                                             (0.7, "tentative"), (0.66, "unreliable"), (None, "")])
+@pytest.mark.parametrize(
+    ("value", "band"),
+    [
+        (0.8, "reliable"),
+        (0.95, "reliable"),
+        (0.667, "tentative"),
+        (0.7, "tentative"),
+        (0.66, "unreliable"),
+        (None, ""),
+    ],
+)
 def test_krippendorff_thresholds(value: float | None, band: str) -> None:
     assert measures.alpha_band(value) == band
 
@@ -107,24 +151,66 @@ def test_marks_only_count_participant_sentences_in_the_same_transcript() -> None
 def _sheet(coder: str, rows: list[dict[str, str]]) -> CoderSheet:
     for number, row in enumerate(rows, start=2):
         row["_row"] = str(number)
-    return CoderSheet(path=Path(f"units-{coder}.xlsx"), coder=coder, header=list(rows[0]),
-                      rows=rows, units={unit_key(r): r for r in rows})
+    return CoderSheet(
+        path=Path(f"units-{coder}.xlsx"),
+        coder=coder,
+        header=list(rows[0]),
+        rows=rows,
+        units={unit_key(r): r for r in rows},
+    )
 
 
-def _unit(unit_id: str, start: int, decision: str, code: str = "T1.1", final: str = "", memo: str = "") -> dict[str, str]:
-    return {"unit_id": unit_id, "transcript_id": "T1", "participant_id": "P1", "start": str(start),
-            "end": str(start + 5), "text": "我们一起做饭", "code": code, "theme": "T1", "evidence": "", "score": "",
-            "status": "new", "decision": decision, "final_code": final, "coder": "", "memo": memo}
+def _unit(
+    unit_id: str, start: int, decision: str, code: str = "T1.1", final: str = "", memo: str = ""
+) -> dict[str, str]:
+    return {
+        "unit_id": unit_id,
+        "transcript_id": "T1",
+        "participant_id": "P1",
+        "start": str(start),
+        "end": str(start + 5),
+        "text": "我们一起做饭",
+        "code": code,
+        "theme": "T1",
+        "evidence": "",
+        "score": "",
+        "status": "new",
+        "decision": decision,
+        "final_code": final,
+        "coder": "",
+        "memo": memo,
+    }
 
 
 def test_consensus_keeps_agreed_decisions_and_empties_disagreements_first() -> None:
-    a = _sheet("王", [_unit("u1", 0, "accept"), _unit("u2", 10, "accept", memo="讲的是朋友"),
-                     _unit("u3", 20, "reject"), _unit("u4", 30, "accept", final="T1.2")])
-    b = _sheet("李", [_unit("u1", 0, "接受"), _unit("u2", 10, "reject", memo="更像日常陪伴"),
-                     _unit("u3", 20, "拒绝", final="T1.2"), _unit("u4", 30, "accept", final="T2.1")])
+    a = _sheet(
+        "王",
+        [
+            _unit("u1", 0, "accept"),
+            _unit("u2", 10, "accept", memo="讲的是朋友"),
+            _unit("u3", 20, "reject"),
+            _unit("u4", 30, "accept", final="T1.2"),
+        ],
+    )
+    b = _sheet(
+        "李",
+        [
+            _unit("u1", 0, "接受"),
+            _unit("u2", 10, "reject", memo="更像日常陪伴"),
+            _unit("u3", 20, "拒绝", final="T1.2"),
+            _unit("u4", 30, "accept", final="T2.1"),
+        ],
+    )
     columns, rows = consensus.build([a, b])
-    assert columns[-7:] == ["agreement", "decision_王", "final_code_王", "memo_王",
-                            "decision_李", "final_code_李", "memo_李"]
+    assert columns[-7:] == [
+        "agreement",
+        "decision_王",
+        "final_code_王",
+        "memo_王",
+        "decision_李",
+        "final_code_李",
+        "memo_李",
+    ]
     by_id = {r["unit_id"]: r for r in rows}
     assert [r["unit_id"] for r in rows] == ["u2", "u4", "u1", "u3"]  # disagreements first, then by position
     assert by_id["u1"]["decision"] == "accept" and by_id["u1"]["agreement"] == "agreed"
@@ -146,7 +232,9 @@ def test_unit_in_only_one_sheet_is_a_disagreement() -> None:
 
 
 def test_coder_name_comes_from_the_coder_column_else_the_file_name() -> None:
-    assert coder_name(Path("units-lin.xlsx"), [{"coder": "", "_row": "2"}, {"coder": "林", "_row": "3"}]) == "林"
+    assert (
+        coder_name(Path("units-lin.xlsx"), [{"coder": "", "_row": "2"}, {"coder": "林", "_row": "3"}]) == "林"
+    )
     assert coder_name(Path("units-lin.xlsx"), [{"coder": "", "_row": "2"}]) == "lin"
     assert coder_name(Path("zhang.csv"), []) == "zhang"
 
@@ -167,7 +255,8 @@ def test_agreement_rows_pool_every_sentence_code_pair_into_all() -> None:
     # pe = 3/8·2/8 + 5/8·6/8 = 36/64 → κ = (56/64 − 36/64) / (28/64) = 20/28
     assert (pooled["sentences"], pooled["coded_by_any"], pooled["percent_agreement"]) == (8, 3, 87.5)
     assert pooled["cohen_kappa"] == pytest.approx(20 / 28, abs=1e-4)
-    # coded only drops s3: A on s0..s2 is 1 1 0 vs 1 0 0 → 2/3; pe = 2/3·1/3 + 1/3·2/3 = 4/9 → κ = (6/9 − 4/9)/(5/9) = 0.4
+    # coded only drops s3: A on s0..s2 is 1 1 0 vs 1 0 0 → 2/3;
+    # pe = 2/3·1/3 + 1/3·2/3 = 4/9 → κ = (6/9 − 4/9)/(5/9) = 0.4
     assert a["sentences_coded_only"] == 3
     assert a["percent_agreement_coded_only"] == pytest.approx(66.67)
     assert a["cohen_kappa_coded_only"] == pytest.approx(0.4)

@@ -18,7 +18,7 @@ PLANTED = """\
 受访者：好的。我叫{person:周建国}，大家都叫我老{person:周}。
 访谈者：您是怎么知道这个中心的？
 受访者：是{person:张}医生介绍的，她说来这边有人陪着说说话，对病情有好处。
-受访者：刚来的时候谢老师……不对，是{person:谢}老师先带我认识了几个病友。
+受访者：刚来的时候{person:谢}老师……不对，是{person:谢}老师先带我认识了几个病友。
 受访者：我们小组里有个叫{person:王丽娟}的大姐，特别热心，每次都给大家带水果。
 受访者：还有{person:李秀英}阿姨，她儿子{person:陈浩}也常来接她。
 受访者：社工{person:赵敏}会帮我们安排活动，有时候是手工，有时候是唱歌。
@@ -55,6 +55,18 @@ PLANTED = """\
 訪談者：您覺得{person:張}醫生說得對嗎？
 受訪者：對，{person:張}醫生和{person:陳美玲}護士都很照顧我，我的手機是{phone:13712345678}。
 受访者：我跟{person:许}姐说，这里就像第二个家。
+受访者：刚生病那年，是我表哥{person:罗志明}陪我去医院挂的号。
+受访者：病房的{person:唐}护士长人很好，晚上睡不着会陪我聊几句。
+受访者：{person:宋佳怡}是中心新来的心理咨询师，说话很温柔。
+受访者：我以前的同事{person:冯伟}听说我病了，还专门来家里看我。
+受访者：小组长{person:曹丽华}组织我们每个月过一次集体生日。
+受访者：我们几个病友私下叫她{person:彭}姐，她年纪最大。
+受访者：{person:邓}主任跟我爱人说，家属也要学会照顾自己。
+受访者：楼下的{person:蒋}阿姨知道我的情况，从来不在背后议论。
+受访者：我最好的朋友是{person:韩雪梅}，我们从小学就认识了。
+受访者：后来换了主治医生，是{person:潘志刚}医生，他更愿意听我说。
+受访者：{person:袁}老师教我们做手工，我做了一个笔筒送给女儿。
+受访者：老{person:高}以前是开出租车的，现在也在中心做康复。
 """
 
 # Ordinary sentences with look-alikes of names and numbers: nothing here is personal information.
@@ -153,4 +165,28 @@ def test_false_positives_stay_within_the_measured_bound() -> None:
     assert len(wrong) <= FALSE_POSITIVE_BOUND, wrong
 
 
-FALSE_POSITIVE_BOUND = 2
+# Measured: 0 on these sentences (and none among the 135 replacements in the demo corpus on review).
+FALSE_POSITIVE_BOUND = 1
+
+
+def test_de_identification_costs_a_few_fast_segmentation_passes_at_most() -> None:
+    """Measured here on ~1 M characters of the demo corpus: ~1.3 M chars/s (about a third of one plain
+    jieba.lcut pass, 1.5-3.7x one jieba_fast_dat pass). The bound below leaves room for noisy machines."""
+    from themeflow.deid import names
+
+    text, _ = parse(PLANTED)
+    corpus = (text + DECOYS) * 60  # ~150 000 characters
+    detector = Detector()
+    detector.detect(text)  # load the dictionary and the tokenizer outside the timing
+    tokenizer = names.tokenizer()
+    began = time.perf_counter()
+    detector.detect(corpus)
+    deid_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    tokenizer.lcut(corpus)
+    cut_seconds = time.perf_counter() - began
+    print(
+        f"de-identification {len(corpus) / deid_seconds:,.0f} chars/s; "
+        f"fast segmentation {len(corpus) / cut_seconds:,.0f}"
+    )
+    assert deid_seconds <= 10 * cut_seconds

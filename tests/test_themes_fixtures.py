@@ -64,14 +64,27 @@ def _csv(columns: list[str], rows: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-def unit(uid: str, transcript: str, code: str, text: str, decision: str = "accept", **extra: str) -> dict[str, str]:
+def unit(
+    uid: str, transcript: str, code: str, text: str, decision: str = "accept", **extra: str
+) -> dict[str, str]:
     participant = "P" + str(int(transcript[1:]))
     start = TEXTS[transcript].find(text)
     row = {
-        "unit_id": uid, "transcript_id": transcript, "participant_id": participant,
-        "start": str(max(start, 0)), "end": str(max(start, 0) + len(text)), "text": text, "code": code,
-        "theme": code.split(".")[0], "evidence": "", "score": "0.5", "status": "kept", "decision": decision,
-        "final_code": "", "coder": "", "memo": "",
+        "unit_id": uid,
+        "transcript_id": transcript,
+        "participant_id": participant,
+        "start": str(max(start, 0)),
+        "end": str(max(start, 0) + len(text)),
+        "text": text,
+        "code": code,
+        "theme": code.split(".")[0],
+        "evidence": "",
+        "score": "0.5",
+        "status": "kept",
+        "decision": decision,
+        "final_code": "",
+        "coder": "",
+        "memo": "",
     }
     row.update(extra)
     return row
@@ -86,7 +99,9 @@ DEFAULT_UNITS = [
     unit("u01", "P01", "T1.1", "我每天来这里和大家聊天", score="0.9", coder="王老师"),
     unit("u02", "P01", "T1.1", "心里舒服多了", score="0.4", coder="王老师"),
     unit("u03", "P01", "T1.1", "我每天来这里", final_code="T1.2", coder="王老师"),
-    unit("u04", "P02", "T1.2", "在这里不用掩饰自己", coder="李老师", translation="Here I don't have to hide."),
+    unit(
+        "u04", "P02", "T1.2", "在这里不用掩饰自己", coder="李老师", translation="Here I don't have to hide."
+    ),
     unit("u05", "P02", "T1.1", "大家都一样", decision="reject", coder="李老师"),
     unit("u06", "P03", "T2.1", "老张跟我讲他吃药的经验", status="orphaned", coder="李老师"),
     unit("u07", "P04", "T1.1", "聊聊天", decision="接受"),
@@ -97,28 +112,55 @@ DEFAULT_UNITS = [
 def segments() -> list[dict[str, str]]:
     rows = []
     for tid, text in TEXTS.items():
-        rows.append({"segment_id": f"{tid}-s0001", "transcript_id": tid, "participant_id": "P" + str(int(tid[1:])),
-                     "turn": "1", "speaker": "受访者", "role": "participant", "start": "0", "end": str(len(text)),
-                     "text": text, "tokens": ""})
+        rows.append(
+            {
+                "segment_id": f"{tid}-s0001",
+                "transcript_id": tid,
+                "participant_id": "P" + str(int(tid[1:])),
+                "turn": "1",
+                "speaker": "受访者",
+                "role": "participant",
+                "start": "0",
+                "end": str(len(text)),
+                "text": text,
+                "tokens": "",
+            }
+        )
     return rows
 
 
-def make_workspace(root: Path, units: list[dict[str, str]] | None = None, *, sheet_format: str = "csv",
-                   config: str = "", participants: bool = True) -> Path:
-    """Write the workspace: themeflow.yaml, 01-ingest (segments, participants, transcripts), 02-code (codebook,
-    sheet). Returns the root."""
+def make_workspace(
+    root: Path,
+    units: list[dict[str, str]] | None = None,
+    *,
+    sheet_format: str = "csv",
+    config: str = "",
+    participants: bool = True,
+) -> Path:
+    """Write the workspace: themeflow.yaml, 01-ingest (segments, participants, transcripts), 02-code
+    (codebook, sheet). Returns the root."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "themeflow.yaml").write_text(f"sheet_format: {sheet_format}\n{config}", encoding="utf-8")
     ingest = root / "analysis" / "01-ingest"
     (ingest / "transcripts").mkdir(parents=True, exist_ok=True)
     for tid, text in TEXTS.items():
         (ingest / "transcripts" / f"{tid}.txt").write_text(text, encoding="utf-8")
-    columns = ["segment_id", "transcript_id", "participant_id", "turn", "speaker", "role", "start", "end", "text",
-               "tokens"]
+    columns = [
+        "segment_id",
+        "transcript_id",
+        "participant_id",
+        "turn",
+        "speaker",
+        "role",
+        "start",
+        "end",
+        "text",
+        "tokens",
+    ]
     (ingest / "segments.csv").write_text(_csv(columns, segments()), encoding="utf-8")
     if participants:
         pcols = ["participant_id", "file", "pseudonym", "sex", "age", "diagnosis", "interview_date"]
-        prow = [dict(zip(pcols, p)) for p in PARTICIPANTS]
+        prow = [dict(zip(pcols, p, strict=True)) for p in PARTICIPANTS]
         (ingest / "participants.csv").write_text(_csv(pcols, prow), encoding="utf-8")
     code = root / "analysis" / "02-code"
     code.mkdir(parents=True, exist_ok=True)

@@ -13,8 +13,12 @@ from themeflow.errors import ThemeflowError, UsageError
 from themeflow.workspace import Workspace
 
 STAGES = ("ingest", "code", "themes")
-MODULES = {"ingest": "themeflow.ingest", "code": "themeflow.coding", "themes": "themeflow.themes",
-           "agree": "themeflow.agree"}
+MODULES = {
+    "ingest": "themeflow.ingest",
+    "code": "themeflow.coding",
+    "themes": "themeflow.themes",
+    "agree": "themeflow.agree",
+}
 
 
 @dataclass
@@ -28,8 +32,12 @@ class StageStep:
     exit_code: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"stage": self.stage, "action": self.action, "reasons": self.reasons,
-                               "exit_code": self.exit_code}
+        out: dict[str, Any] = {
+            "stage": self.stage,
+            "action": self.action,
+            "reasons": self.reasons,
+            "exit_code": self.exit_code,
+        }
         if self.result is not None and hasattr(self.result, "to_dict"):
             out["result"] = self.result.to_dict()
         return out
@@ -70,9 +78,13 @@ def _run_stage(ws: Workspace, stage: str) -> Any:
     return _runnable(stage).run(ws)
 
 
-def run(ws: Workspace, force: bool = False, on_step: Callable[[StageStep], None] | None = None,
-        stages: tuple[str, ...] = STAGES) -> RunResult:
-    """Run ingest → code → themes, each only when stale (or every one with `force`). `on_step` hears about each
+def run(
+    ws: Workspace,
+    force: bool = False,
+    on_step: Callable[[StageStep], None] | None = None,
+    stages: tuple[str, ...] = STAGES,
+) -> RunResult:
+    """Run ingest → code → themes, each only when stale (or all with `force`). `on_step` hears about each
     stage before it runs (action and reasons) so a caller can say why while the work happens. Staleness is
     judged just before each stage, after the stages before it have run."""
     result = RunResult()
@@ -80,8 +92,11 @@ def run(ws: Workspace, force: bool = False, on_step: Callable[[StageStep], None]
         reasons = stage_reasons(ws, stage)
         if force:
             reasons = ["--force"] + reasons
-        step = StageStep(stage, "run" if reasons else "skip",
-                         reasons or ["up to date: inputs, settings and outputs unchanged since the last run"])
+        step = StageStep(
+            stage,
+            "run" if reasons else "skip",
+            reasons or ["up to date: inputs, settings and outputs unchanged since the last run"],
+        )
         if on_step:
             on_step(step)
         if step.action == "run":
@@ -98,7 +113,9 @@ UNASSIGNED = "(unassigned)"
 
 
 def _stage_dir(ws: Workspace, stage: str) -> Any:
-    return {"ingest": ws.ingest_dir, "code": ws.code_dir, "agree": ws.agree_dir, "themes": ws.themes_dir}[stage]
+    return {"ingest": ws.ingest_dir, "code": ws.code_dir, "agree": ws.agree_dir, "themes": ws.themes_dir}[
+        stage
+    ]
 
 
 def _recorded_reasons(ws: Workspace, stage: str) -> list[str]:
@@ -114,7 +131,11 @@ def _recorded_reasons(ws: Workspace, stage: str) -> list[str]:
 def stage_state(ws: Workspace, stage: str) -> dict[str, Any]:
     try:
         module = _module(stage)
-        reasons = list(module.stale_reasons(ws)) if hasattr(module, "stale_reasons") else _recorded_reasons(ws, stage)
+        reasons = (
+            list(module.stale_reasons(ws))
+            if hasattr(module, "stale_reasons")
+            else _recorded_reasons(ws, stage)
+        )
     except ImportError:
         reasons = _recorded_reasons(ws, stage)
     except ThemeflowError as exc:
@@ -140,13 +161,20 @@ def coder_progress(rows: list[dict[str, str]]) -> dict[str, Any]:
     by_transcript: dict[str, dict[str, int]] = {}
     for row in rows:
         decision = normalise_decision(row.get("decision", ""))
-        keys = ["units", {"": "pending", "accept": "accepted", "reject": "rejected"}.get(decision or "", "pending")]
+        keys = [
+            "units",
+            {"": "pending", "accept": "accepted", "reject": "rejected"}.get(decision or "", "pending"),
+        ]
         status = (row.get("status") or "").strip()
         if status in {"stale", "orphaned"}:
             keys.append(status)
         coder = (row.get("coder") or "").strip() or UNASSIGNED
         transcript = (row.get("transcript_id") or "").strip() or "(none)"
-        for bucket in (total, by_coder.setdefault(coder, _empty()), by_transcript.setdefault(transcript, _empty())):
+        for bucket in (
+            total,
+            by_coder.setdefault(coder, _empty()),
+            by_transcript.setdefault(transcript, _empty()),
+        ):
             for key in keys:
                 bucket[key] += 1
     from themeflow.ingest.participants import sort_key

@@ -216,9 +216,41 @@ def load(root: Path | str | None = None) -> Workspace:
             file=config_file,
             hint=f"known settings: {', '.join(DEFAULTS)}",
         )
+    _check_types(raw, config_file)
+    return Workspace(root=root_path.resolve(), config=_merge(DEFAULTS, raw), has_config_file=True)
+
+
+PATH_KEYS = ("transcripts", "participants", "codebook", "dictionary", "output")
+SECTION_KEYS = ("segmentation", "deid", "themes")
+ENGINES = ("jieba-fast", "jieba")
+
+
+def _check_types(raw: dict[str, Any], config_file: Path) -> None:
+    """Settings of the wrong kind fail here, with the key named, not later as a crash in some stage."""
+    for key in PATH_KEYS:
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise InputError(f"`{key}` must be a path (text), not {raw[key]!r}", file=config_file)
+    for key in SECTION_KEYS:
+        if key in raw and raw[key] is not None and not isinstance(raw[key], dict):
+            raise InputError(f"`{key}` must be a group of settings (key: value), not {raw[key]!r}", file=config_file)
+    if "coders" in raw and raw["coders"] is not None and not isinstance(raw["coders"], list):
+        raise InputError("`coders` must be a list of names, e.g. [lin, zhao]", file=config_file)
     if str(raw.get("sheet_format", "xlsx")).lower() not in {"xlsx", "csv"}:
         raise InputError("sheet_format must be xlsx or csv", file=config_file)
-    return Workspace(root=root_path.resolve(), config=_merge(DEFAULTS, raw), has_config_file=True)
+    segmentation = raw.get("segmentation") or {}
+    unknown = sorted(set(segmentation) - set(DEFAULTS["segmentation"]))
+    if unknown:
+        raise InputError(
+            f"unknown setting segmentation.{unknown[0]}", file=config_file,
+            hint=f"known: {', '.join('segmentation.' + k for k in DEFAULTS['segmentation'])}",
+        )
+    if "engine" in segmentation and segmentation["engine"] not in ENGINES:
+        raise InputError(
+            f"segmentation.engine {segmentation['engine']!r} is not one of {', '.join(ENGINES)}", file=config_file
+        )
+    processes = segmentation.get("processes", 1)
+    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
+        raise InputError(f"segmentation.processes must be a whole number ≥ 1, not {processes!r}", file=config_file)
 
 
 def init(directory: Path | str) -> list[Path]:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import re
 import zipfile
 from typing import Any
 
 FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
+FIXED_STAMP = b"2000-01-01T00:00:00Z"
+# openpyxl stamps the save time into <dcterms:modified> whatever the properties say: pin both times.
+_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)([^<]*)(</dcterms:(?:created|modified)>)")
 
 
 def workbook_bytes(workbook: Any) -> bytes:
@@ -30,5 +34,8 @@ def normalise_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, source.read(info.filename))
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _CORE_TIMES.sub(rb"\g<1>" + FIXED_STAMP + rb"\g<3>", data)
+            target.writestr(fixed, data)
     return out.getvalue()

@@ -12,8 +12,18 @@ from themeflow.agree.stage import (
     PrepareResult,
     adopt,
     prepare,
+    prepared_sheets,
     run,
     stale_reasons,
 )
 
-__all__ = ["AdoptResult", "AgreementResult", "PrepareResult", "adopt", "prepare", "run", "stale_reasons"]
+__all__ = [
+    "AdoptResult",
+    "AgreementResult",
+    "PrepareResult",
+    "adopt",
+    "prepare",
+    "prepared_sheets",
+    "run",
+    "stale_reasons",
+]

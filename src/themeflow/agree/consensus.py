@@ -22,12 +22,13 @@ def comparison_columns(coders: list[str]) -> list[str]:
 
 def coders_in_header(header: list[str]) -> list[str]:
     """Coder names that have all three comparison columns in a consensus sheet's header."""
-    names = [h[len("decision_"):] for h in header if h.startswith("decision_") and len(h) > len("decision_")]
+    names = [h[len("decision_") :] for h in header if h.startswith("decision_") and len(h) > len("decision_")]
     return [n for n in names if f"final_code_{n}" in header and f"memo_{n}" in header]
 
 
 def _sort_key(row: Row) -> tuple[int, str, int, int, str, str]:
     """Disagreements first, then units nobody decided yet, then agreed units; each by position."""
+
     def number(value: str) -> int:
         try:
             return int(value)

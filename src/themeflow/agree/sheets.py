@@ -47,8 +47,14 @@ def unit_key(row: Row) -> str:
     unit_id = (row.get("unit_id") or "").strip()
     if unit_id:
         return unit_id
-    return "\x1f".join(["manual", row.get("transcript_id", "").strip(), row.get("text", "").strip(),
-                        sheet.effective_code(row)])
+    return "\x1f".join(
+        [
+            "manual",
+            row.get("transcript_id", "").strip(),
+            row.get("text", "").strip(),
+            sheet.effective_code(row),
+        ]
+    )
 
 
 def coder_name(path: Path, rows: list[Row]) -> str:
@@ -62,14 +68,19 @@ def coder_name(path: Path, rows: list[Row]) -> str:
             first = (name, row["_row"])
         elif name != first[0]:
             raise InputError(
-                f'coder "{name}" differs from "{first[0]}" (row {first[1]}): one sheet holds one coder\'s decisions',
+                f'coder "{name}" differs from "{first[0]}" (row {first[1]}): '
+                "one sheet holds one coder's decisions",
                 file=path.name,
                 row=int(row["_row"]),
             )
     if first is not None:
         return first[0]
     stem = path.stem
-    return stem[len(PREPARED_PREFIX):] if stem.startswith(PREPARED_PREFIX) and len(stem) > len(PREPARED_PREFIX) else stem
+    return (
+        stem[len(PREPARED_PREFIX) :]
+        if stem.startswith(PREPARED_PREFIX) and len(stem) > len(PREPARED_PREFIX)
+        else stem
+    )
 
 
 def locate(text: str, transcript: str) -> list[int]:
@@ -87,7 +98,31 @@ def _offset(row: Row, column: str, path: Path) -> int:
     try:
         return int(value)
     except ValueError:
-        raise InputError(f'{column} "{value}" is not a whole number', file=path.name, row=int(row["_row"])) from None
+        raise InputError(
+            f'{column} "{value}" is not a whole number', file=path.name, row=int(row["_row"])
+        ) from None
+
+
+def _check_offsets(row: Row, start: int, end: int, body: str | None, path: Path) -> None:
+    """An accepted unit's offsets must still point at its text: a sheet from an older ingest would
+    otherwise be compared on the wrong sentences."""
+    tid = row["transcript_id"].strip()
+    if body is None:
+        raise InputError(
+            f'transcript "{tid}" is not in 01-ingest/transcripts',
+            file=path.name,
+            row=int(row["_row"]),
+            hint="the sheet comes from another ingest: run `themeflow code` "
+            "and compare sheets prepared from the current coder sheet",
+        )
+    if body[start:end].strip() != (row.get("text") or "").strip():
+        raise InputError(
+            f"start/end {start}–{end} no longer hold this unit's text in transcript {tid}",
+            file=path.name,
+            row=int(row["_row"]),
+            hint="the sheet comes from an older ingest: run `themeflow code`, then compare sheets "
+            "prepared from the current coder sheet",
+        )
 
 
 def read_sheet(path: Path, known_codes: set[str], transcript: Callable[[str], str | None]) -> CoderSheet:
@@ -103,8 +138,13 @@ def read_sheet(path: Path, known_codes: set[str], transcript: Callable[[str], st
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         first = problems[0]
-        raise InputError(first.message, file=first.file, row=first.row, problems=problems[1:],
-                         hint="sheets must use the codebook the code stage applied (02-code/codebook.yaml)")
+        raise InputError(
+            first.message,
+            file=first.file,
+            row=first.row,
+            problems=problems[1:],
+            hint="sheets must use the codebook the code stage applied (02-code/codebook.yaml)",
+        )
     result = CoderSheet(path=path, coder=coder_name(path, rows), header=header, rows=[])
     for original in rows:
         row = dict(original)
@@ -113,21 +153,29 @@ def read_sheet(path: Path, known_codes: set[str], transcript: Callable[[str], st
             tid = row["transcript_id"].strip()
             body = transcript(tid)
             if body is None:
-                raise InputError(f'transcript "{tid}" of this manual unit is not in 01-ingest/transcripts',
-                                 file=path.name, row=number, hint="check transcript_id, or run `themeflow ingest`")
+                raise InputError(
+                    f'transcript "{tid}" of this manual unit is not in 01-ingest/transcripts',
+                    file=path.name,
+                    row=number,
+                    hint="check transcript_id, or run `themeflow ingest`",
+                )
             text = row["text"].strip()
             found = locate(text, body)
             if len(found) != 1:
                 what = "not found" if not found else f"found {len(found)} times"
-                raise InputError(f"the text of this manual unit is {what} in transcript {tid}",
-                                 file=path.name, row=number,
-                                 hint="copy the exact words from the transcript (a longer passage if it repeats)")
+                raise InputError(
+                    f"the text of this manual unit is {what} in transcript {tid}",
+                    file=path.name,
+                    row=number,
+                    hint="copy the exact words from the transcript (a longer passage if it repeats)",
+                )
             row["start"], row["end"] = str(found[0]), str(found[0] + len(text))
             row["status"] = row.get("status") or "manual"
         key = unit_key(row)
         if key in result.units:
-            raise InputError(f"this unit appears twice (also row {result.units[key]['_row']})",
-                             file=path.name, row=number)
+            raise InputError(
+                f"this unit appears twice (also row {result.units[key]['_row']})", file=path.name, row=number
+            )
         result.units[key] = row
         result.rows.append(row)
         decision = sheet.normalise_decision(row.get("decision", ""))
@@ -141,6 +189,7 @@ def read_sheet(path: Path, known_codes: set[str], transcript: Callable[[str], st
                 result.orphaned += 1
                 continue
             start, end = _offset(row, "start", path), _offset(row, "end", path)
+            _check_offsets(row, start, end, transcript(row["transcript_id"].strip()), path)
             result.spans.append(Span(row["transcript_id"].strip(), start, end, sheet.effective_code(row)))
     return result
 
@@ -151,7 +200,8 @@ def check_together(sheets: list[CoderSheet]) -> None:
     for item in sheets:
         if item.coder in seen:
             raise InputError(
-                f'coder "{item.coder}" also decided {seen[item.coder].name}: each sheet must be a different coder\'s',
+                f'coder "{item.coder}" also decided {seen[item.coder].name}: '
+                "each sheet must be a different coder's",
                 file=item.path.name,
                 hint="fill the `coder` column (or name the files units-NAME.xlsx)",
             )
@@ -167,7 +217,8 @@ def check_together(sheets: list[CoderSheet]) -> None:
             row = next(r for r in item.rows if r["transcript_id"].strip() == extra[0])
             raise InputError(
                 f'transcript "{extra[0]}" is not in {first.path.name}: the sheets do not belong together',
-                file=item.path.name, row=int(row["_row"]),
+                file=item.path.name,
+                row=int(row["_row"]),
                 hint="compare copies of the same coder sheet (themeflow agree --prepare NAME...)",
             )
         missing = sorted(reference - mine)

@@ -67,7 +67,12 @@ class AdoptResult:
     pending: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"installed": self.installed, "backup": self.backup, "units": self.units, "pending": self.pending}
+        return {
+            "installed": self.installed,
+            "backup": self.backup,
+            "units": self.units,
+            "pending": self.pending,
+        }
 
 
 # --- shared inputs --------------------------------------------------------------------------------
@@ -102,6 +107,44 @@ def _transcript_reader(ws: Workspace) -> Any:
     return read
 
 
+def resolve(ws: Workspace, path: Path | str) -> Path:
+    """A path as given (relative to the current folder), else relative to the workspace folder."""
+    path = Path(path)
+    if path.is_absolute() or path.exists() or not (ws.root / path).exists():
+        return path
+    return ws.root / path
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _sheet_bytes(
+    target: Path, columns: list[str], rows: list[dict[str, str]], book: codebook_mod.Codebook | None
+) -> bytes:
+    """`sheet.sheet_bytes`, with the workbook's modified time pinned: openpyxl stamps the time of saving into
+    docProps/core.xml whatever `themeflow.xlsx` sets, so the same sheet would differ from second to second.
+    (Belongs in `themeflow.xlsx.normalise_zip`; harmless once it is done there.)"""
+    data = sheet.sheet_bytes(
+        target, columns, rows, book.reference_rows() if book else [], book.code_ids if book else []
+    )
+    if target.suffix.lower() == ".csv":
+        return data
+    import io
+    import zipfile
+
+    from themeflow.xlsx import normalise_zip
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as copy:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
+            copy.writestr(info.filename, body)
+    return normalise_zip(out.getvalue())
+
+
 def _rel(path: Path, ws: Workspace) -> str:
     return lock.relative(path, ws.root)
 
@@ -109,11 +152,25 @@ def _rel(path: Path, ws: Workspace) -> str:
 # --- agree -------------------------------------------------------------------------------------------
 
 
-def run(ws: Workspace, sheet_paths: list[Path]) -> AgreementResult:
-    """Compare two or more coders' sheets; write agreement.csv and the consensus sheet."""
+def prepared_sheets(ws: Workspace) -> list[Path]:
+    """The per-coder sheets `--prepare` wrote (in the workspace's sheet format), in name order."""
+    folder = ws.agree_dir / SHEETS_DIR
+    suffix = ".csv" if ws.sheet_format == "csv" else ".xlsx"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob(f"{PREPARED_PREFIX}*{suffix}") if not p.name.startswith("~$"))
+
+
+def run(ws: Workspace, sheet_paths: list[Path] | None = None) -> AgreementResult:
+    """Compare two or more coders' sheets (default: the prepared ones in 03-agree/sheets/);
+    write agreement.csv and the consensus sheet."""
+    sheet_paths = [resolve(ws, p) for p in sheet_paths] if sheet_paths else prepared_sheets(ws)
     if len(sheet_paths) < 2:
-        raise UsageError("agree compares at least two coders' sheets",
-                         hint="themeflow agree analysis/03-agree/sheets/units-A.xlsx analysis/03-agree/sheets/units-B.xlsx")
+        raise UsageError(
+            "agree compares at least two coders' sheets",
+            hint="themeflow agree SHEET_A SHEET_B, or prepare blank copies with "
+            "`themeflow agree --prepare NAME NAME` and compare them once decided",
+        )
     book = applied_codebook(ws)
     sentences = participant_sentences(_read_segments(ws))
     reader = _transcript_reader(ws)
@@ -129,11 +186,10 @@ def run(ws: Workspace, sheet_paths: list[Path]) -> AgreementResult:
     sheet.refuse_if_open(target)
     agreement_file = ws.agree_dir / AGREEMENT_FILE
     fsio.write_if_changed(agreement_file, table.csv_text(rows, len(sheets)).encode("utf-8"))
-    fsio.write_if_changed(
-        target, sheet.sheet_bytes(target, columns, consensus_rows, book.reference_rows(), book.code_ids)
+    fsio.write_if_changed(target, _sheet_bytes(target, columns, consensus_rows, book))
+    deps = lock.hash_paths(
+        list(sheet_paths) + [ws.ingest_dir / "segments.csv", applied_codebook_path(ws)], ws.root
     )
-    deps = lock.hash_paths([Path(p) for p in sheet_paths] + [ws.ingest_dir / "segments.csv",
-                                                            applied_codebook_path(ws)], ws.root)
     outs = lock.hash_paths([agreement_file, target], ws.root)
     lock.write(ws.agree_dir, lock.StageRecord(STAGE, params=_params(ws, sheets), deps=deps, outs=outs))
     return AgreementResult(
@@ -142,8 +198,11 @@ def run(ws: Workspace, sheet_paths: list[Path]) -> AgreementResult:
         sheets=[{**s.summary(), "sheet": _rel(s.path, ws)} for s in sheets],
         rows=rows,
         units=len(consensus_rows),
-        disagreements=sum(1 for r in consensus_rows if r[consensus.AGREEMENT_COLUMN] not in
-                          (consensus.AGREED, consensus.PENDING)),
+        disagreements=sum(
+            1
+            for r in consensus_rows
+            if r[consensus.AGREEMENT_COLUMN] not in (consensus.AGREED, consensus.PENDING)
+        ),
         agreement_path=_rel(agreement_file, ws),
         consensus_path=_rel(target, ws),
     )
@@ -164,7 +223,9 @@ def stale_reasons(ws: Workspace) -> list[str]:
     previous = lock.read(ws.agree_dir)
     if previous is None:
         return ["it has never run"]
-    deps = lock.hash_paths([Path(p) if Path(p).is_absolute() else ws.root / p for p in previous.deps], ws.root)
+    deps = lock.hash_paths(
+        [Path(p) if Path(p).is_absolute() else ws.root / p for p in previous.deps], ws.root
+    )
     return lock.stale_reasons(previous, deps, previous.params, ws.root)
 
 
@@ -182,11 +243,15 @@ def prepare(ws: Workspace, names: list[str]) -> PrepareResult:
     """Blank per-coder copies of the coder sheet (decision, final_code, memo emptied; coder = NAME)."""
     names = [n.strip() for n in names] or [str(n).strip() for n in ws.config.get("coders") or []]
     if not names:
-        raise UsageError("name the coders", hint="themeflow agree --prepare NAME NAME (or set `coders:` in themeflow.yaml)")
+        raise UsageError(
+            "name the coders", hint="themeflow agree --prepare NAME NAME (or set `coders:` in themeflow.yaml)"
+        )
     for name in names:
         if not _NAME.match(name):
-            raise UsageError(f'coder name "{name}" cannot be part of a file name',
-                             hint="use letters, digits, - or _ (Chinese is fine)")
+            raise UsageError(
+                f'coder name "{name}" cannot be part of a file name',
+                hint="use letters, digits, - or _ (Chinese is fine)",
+            )
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise UsageError(f'coder name "{duplicated[0]}" is given twice')
@@ -201,17 +266,24 @@ def prepare(ws: Workspace, names: list[str]) -> PrepareResult:
         if target.exists():
             _, existing = sheet.read_rows(target)
             if any((r.get(c) or "").strip() for r in existing for c in CLEARED_COLUMNS):
-                raise InputError("this coder's sheet already holds decisions; it was left as it is",
-                                 file=target, hint="move it away first if you really want a blank copy")
+                raise InputError(
+                    "this coder's sheet already holds decisions; it was left as it is",
+                    file=target,
+                    hint="move it away first if you really want a blank copy",
+                )
         sheet.refuse_if_open(target)
     columns = sheet.ordered_columns(header, rows)
-    reference = book.reference_rows() if book else []
-    codes = book.code_ids if book else []
     result = PrepareResult(units=len(rows))
     for name, target in zip(names, targets, strict=True):
-        blank = [{**{k: v for k, v in r.items() if k != "_row"}, **dict.fromkeys(CLEARED_COLUMNS, ""), "coder": name}
-                 for r in rows]
-        fsio.write_bytes(target, sheet.sheet_bytes(target, columns, blank, reference, codes))
+        blank = [
+            {
+                **{k: v for k, v in r.items() if k != "_row"},
+                **dict.fromkeys(CLEARED_COLUMNS, ""),
+                "coder": name,
+            }
+            for r in rows
+        ]
+        fsio.write_bytes(target, _sheet_bytes(target, columns, blank, book))
         result.paths.append(_rel(target, ws))
     return result
 
@@ -221,29 +293,38 @@ def prepare(ws: Workspace, names: list[str]) -> PrepareResult:
 
 def next_history_path(ws: Workspace, suffix: str) -> Path:
     folder = ws.code_dir / HISTORY_DIR
-    numbers = [int(m.group(1)) for p in (folder.iterdir() if folder.is_dir() else [])
-               if (m := re.fullmatch(r"units-(\d+)\.(?:xlsx|csv)", p.name))]
-    return folder / f"units-{max(numbers, default=0) + 1}{suffix}"
+    numbers = [
+        int(m.group(1))
+        for p in (folder.iterdir() if folder.is_dir() else [])
+        if (m := re.fullmatch(r"units-(\d+)\.(?:xlsx|csv)", p.name))
+    ]
+    # Same numbering as the code stage's backups (units-0001.xlsx, ...), so both share one sequence.
+    return folder / f"units-{max(numbers, default=0) + 1:04d}{suffix}"
 
 
 def adopt(ws: Workspace, path: Path) -> AdoptResult:
     """Validate a consensus sheet and install it as the workspace coder sheet, backing up the current one."""
-    path = Path(path)
+    path = resolve(ws, path)
     book = applied_codebook(ws)
     header, rows = sheet.read_rows(path)
     sheet.check_columns(header, path)
     problems = sheet.validate_rows(rows, path, set(book.code_ids))
     if problems:
         first = problems[0]
-        raise InputError(first.message, file=first.file, row=first.row, problems=problems[1:],
-                         hint="fix the consensus sheet, then adopt it again (nothing was installed)")
+        raise InputError(
+            first.message,
+            file=first.file,
+            row=first.row,
+            problems=problems[1:],
+            hint="fix the consensus sheet, then adopt it again (nothing was installed)",
+        )
     dropped = set(consensus.comparison_columns(consensus.coders_in_header(header)))
     kept_header = [h for h in header if h not in dropped]
     clean = [{k: v for k, v in r.items() if k not in dropped and k != "_row"} for r in rows]
     columns = sheet.ordered_columns(kept_header, clean)
     target = ws.sheet_path
     sheet.refuse_if_open(target)
-    data = sheet.sheet_bytes(target, columns, clean, book.reference_rows(), book.code_ids)
+    data = _sheet_bytes(target, columns, clean, book)
     backup: Path | None = None
     if target.exists():
         backup = next_history_path(ws, target.suffix)

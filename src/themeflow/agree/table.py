@@ -22,8 +22,11 @@ def kappa_column(coders: int) -> str:
 def columns(coders: int) -> list[str]:
     figures = ["percent_agreement", kappa_column(coders), "krippendorff_alpha"]
     return (
-        ["code", "label", "sentences", "coded_by_any"] + figures
-        + ["sentences" + CODED_ONLY] + [f + CODED_ONLY for f in figures] + ["note"]
+        ["code", "label", "sentences", "coded_by_any"]
+        + figures
+        + ["sentences" + CODED_ONLY]
+        + [f + CODED_ONLY for f in figures]
+        + ["note"]
     )
 
 
@@ -59,8 +62,12 @@ def rows(
     pooled_coded = [table[code][i] for code in code_ids for i in keep]
     for code, label, ratings in entries + [(ALL, "every code", pooled)]:
         subset = pooled_coded if code == ALL else [ratings[i] for i in keep]
-        row: dict[str, object] = {"code": code, "label": label, "sentences": len(ratings),
-                                  "coded_by_any": sum(1 for item in ratings if any(item))}
+        row: dict[str, object] = {
+            "code": code,
+            "label": label,
+            "sentences": len(ratings),
+            "coded_by_any": sum(1 for item in ratings if any(item)),
+        }
         full, note_full = _figures(ratings, coders, "")
         only, note_only = _figures(subset, coders, CODED_ONLY)
         full.pop("_items")

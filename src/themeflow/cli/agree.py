@@ -27,10 +27,18 @@ from themeflow.errors import UsageError
 
 @app.command("agree")
 def agree_cli(
-    sheets: list[str] = Arg(None, metavar="SHEET_A SHEET_B [SHEET_C ...]",
-                            help="Each coder's copy of the coder sheet (with --prepare: coder names)."),
-    prepare: bool = Opt(False, "--prepare", help="Write blank per-coder copies for the coders NAMEd, to work blind."),
-    adopt: Path = Opt(None, "--adopt", metavar="FILE", help="Validate a consensus sheet and install it as the coder sheet."),
+    sheets: list[str] = Arg(
+        None,
+        metavar="SHEET_A SHEET_B [SHEET_C ...]",
+        help="Each coder's copy of the coder sheet (default: the prepared copies in "
+        "analysis/03-agree/sheets/; with --prepare: coder names).",
+    ),
+    prepare: bool = Opt(
+        False, "--prepare", help="Write blank per-coder copies for the coders NAMEd, to work blind."
+    ),
+    adopt: Path = Opt(
+        None, "--adopt", metavar="FILE", help="Validate a consensus sheet and install it as the coder sheet."
+    ),
     workspace: Path = WorkspaceOpt,
     quiet: bool = QuietOpt,
     as_json: bool = JsonOpt,
@@ -77,8 +85,10 @@ def agree_cli(
         if item["pending"]:
             warn(f"{item['sheet']} ({item['coder']}): {item['pending']} pending unit(s) ignored")
         if item["orphaned_ignored"]:
-            warn(f"{item['sheet']} ({item['coder']}): {item['orphaned_ignored']} accepted orphaned unit(s) "
-                 "ignored (their text is gone from the transcript)")
+            warn(
+                f"{item['sheet']} ({item['coder']}): {item['orphaned_ignored']} accepted orphaned unit(s) "
+                "ignored (their text is gone from the transcript)"
+            )
     if not quiet:
         _render(result.to_dict())
 
@@ -101,30 +111,46 @@ def _render(result: dict[str, Any]) -> None:
 
     kappa_name = table.kappa_column(len(result["coders"]))
     kappa_title = "Cohen's κ" if result["kappa"] == "cohen" else "Fleiss' κ"
-    grid = Table(title=f"Agreement: {', '.join(result['coders'])} (participant sentence × code)",
-                 title_justify="left")
-    for name, justify in (("code", "left"), ("label", "left"), ("sentences", "right"), ("coded", "right"),
-                          ("agree", "right"), (kappa_title, "left"), ("Krippendorff's α", "left"),
-                          ("coded only: n", "right"), ("agree", "right"), (kappa_title, "left"), ("α", "left")):
-        grid.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for row in result["rows"]:
-        cells = [str(row["code"]), str(row["label"]), str(row["sentences"]), str(row["coded_by_any"])]
-        for suffix in ("", table.CODED_ONLY):
-            if suffix:
-                cells.append(str(row["sentences" + suffix]))
+    with_label = console.width >= 100
+    for suffix, scope in (
+        ("", "every participant sentence"),
+        (table.CODED_ONLY, "sentences some coder coded"),
+    ):
+        grid = Table(
+            title=f"Agreement of {', '.join(result['coders'])}: {scope} × code", title_justify="left"
+        )
+        headers = (
+            ["code"]
+            + (["label"] if with_label else [])
+            + ["n", "coded", "agree", kappa_title, "Krippendorff's α"]
+        )
+        for name in headers:
+            grid.add_column(
+                name, justify="left" if name in ("code", "label") or "κ" in name or "α" in name else "right"
+            )
+        for row in result["rows"]:
             kappa = row[kappa_name + suffix]
             alpha = row["krippendorff_alpha" + suffix]
+            cells = [str(row["code"])] + ([str(row["label"])] if with_label else [])
             cells += [
+                str(row["sentences" + suffix] if suffix else row["sentences"]),
+                str(row["coded_by_any"]),
                 _figure(row["percent_agreement" + suffix], "%"),
                 _figure(kappa, measures.kappa_band(kappa)),
                 _figure(alpha, measures.alpha_band(alpha)),
             ]
-        grid.add_row(*cells, style="bold" if row["code"] == table.ALL else None)
-    console.print(grid)
+            grid.add_row(*cells, style="bold" if row["code"] == table.ALL else None)
+        console.print(grid)
     for row in result["rows"]:
         if row["note"]:
             console.print(f"[dim]{row['code']}: {row['note']}[/dim]", soft_wrap=True)
-    console.print("[dim]κ: Landis & Koch (<0 poor, ≤.20 slight, ≤.40 fair, ≤.60 moderate, ≤.80 substantial, "
-                  "else almost perfect); α: ≥.800 reliable, ≥.667 tentative, else unreliable[/dim]", soft_wrap=True)
-    console.print(f"wrote {result['agreement_path']} and {result['consensus_path']} "
-                  f"({result['units']} units, {result['disagreements']} to discuss)")
+    console.print(
+        "[dim]n: sentences (ALL: sentence × code pairs). κ: Landis & Koch (<0 poor, ≤.20 slight, ≤.40 fair, "
+        "≤.60 moderate, ≤.80 substantial, else almost perfect); α: ≥.800 reliable, ≥.667 tentative, "
+        "else unreliable[/dim]"
+    )
+    console.print(
+        f"wrote {result['agreement_path']} and {result['consensus_path']} "
+        f"({result['units']} units, {result['disagreements']} to discuss)",
+        soft_wrap=True,
+    )

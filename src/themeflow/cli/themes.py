@@ -24,13 +24,16 @@ from themeflow.cli._util import (
 
 @app.command("themes")
 def themes_cli(
-    check: bool = Opt(False, "--check", help="Write nothing; exit 1 if analysis/04-themes differs from what the "
-                                            "inputs give now (for CI)."),
+    check: bool = Opt(
+        False,
+        "--check",
+        help="Write nothing; exit 1 if analysis/04-themes differs from what the inputs give now (for CI).",
+    ),
     workspace: Path = WorkspaceOpt,
     quiet: bool = QuietOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Theme summary from coders' decisions: Table 3, Table 2, quotes, matrix, code saturation, report (stage 04).
+    """Summaries from coders' decisions: Table 3, Table 2, quotes, matrix, code saturation, report (stage 04).
 
     Example: themeflow themes            (then open analysis/04-themes/report.html)
     Example: themeflow themes --check    (in CI: fails when summaries are out of date)
@@ -71,4 +74,3 @@ def themes_cli(
     changed = f"{len(result.written)} file(s) written" if result.written else "no file changed"
     console.print(f"{changed} → {result.output_dir / 'report.html'}", soft_wrap=True)
     raise typer.Exit(code=0)
-

@@ -107,7 +107,7 @@ class SentenceMatcher:
                     self._keyword_index.setdefault(token, []).append((index, ("!" if veto else "") + cue))
                 for tokens, cue in cue_set.phrases.items():
                     self._phrase_index.setdefault(tokens[0], []).append((index, tokens, cue, veto))
-        self._regex_codes = [i for i, c in enumerate(codes) if c.cues.regexes or c.exclude.regexes]
+        self._regexes = _RegexSet(codes)
         self._token_codes = [i for i, c in enumerate(codes) if c.cues.token_patterns or c.exclude.token_patterns]
         self._spacy: Any = None
         if self._token_codes:
@@ -129,14 +129,12 @@ class SentenceMatcher:
                         vetoed.add(index)
                     else:
                         hits.setdefault(index, []).append(("phrase", cue))
-        for index in self._regex_codes:
-            code = self.codes[index]
-            if any(p.search(text) for p, _ in code.exclude.regexes):
+        for index, cue, veto in self._regexes.matches(text):
+            if veto:
                 vetoed.add(index)
-            for pattern, cue in code.cues.regexes:
-                if pattern.search(text):
-                    hits.setdefault(index, []).append(("regex", cue))
-        if self._spacy is not None:
+            else:
+                hits.setdefault(index, []).append(("regex", cue))
+        if self._spacy is not None and self._spacy.may_match(tokens):
             found, vetoes = self._spacy.match(tokens)
             vetoed |= vetoes
             for index, cue in found:
@@ -154,11 +152,19 @@ class _SpacyTokenMatcher:
         self.vocab = Vocab()
         self.matcher = Matcher(self.vocab, validate=True)
         self.labels: dict[int, tuple[int, str, bool]] = {}
+        # Building a Doc costs more than matching: only sentences holding a token that some pattern
+        # requires can match. None = a pattern without such an anchor (always try).
+        self.anchors: set[str] | None = set()
         for index in indices:
             code = codes[index]
             for veto, cue_set in ((False, code.cues), (True, code.exclude)):
                 for number, (pattern, cue) in enumerate(cue_set.token_patterns):
                     key = f"{index}:{int(veto)}:{number}"
+                    anchors = _anchor_strings(_shadow_pattern(pattern))
+                    if anchors is None:
+                        self.anchors = None
+                    elif self.anchors is not None:
+                        self.anchors |= anchors
                     try:
                         self.matcher.add(key, [_shadow_pattern(pattern)])
                     except (ValueError, TypeError) as exc:  # spaCy's MatchPatternError is a ValueError
@@ -167,6 +173,11 @@ class _SpacyTokenMatcher:
                         first = str(exc).strip().splitlines()[-1].strip("- ")
                         raise InputError(f"code {code.id}: token pattern {cue} is not a valid spaCy pattern ({first})") from exc
                     self.labels[self.vocab.strings[key]] = (index, cue, veto)
+
+    def may_match(self, tokens: list[str]) -> bool:
+        return self.anchors is None or not self.anchors.isdisjoint(tokens) or not self.anchors.isdisjoint(
+            t.lower() for t in tokens
+        )
 
     def match(self, tokens: list[str]) -> tuple[list[tuple[int, str]], set[int]]:
         from spacy.tokens import Doc
@@ -182,6 +193,60 @@ class _SpacyTokenMatcher:
             else:
                 found.append((index, f"tokens:{cue}"))
         return found, vetoes
+
+
+class _RegexSet:
+    """Every regex cue of the codebook, matched in one pass.
+
+    Python's `re` scans a sentence once per pattern, and a codebook has dozens of alternation-heavy patterns:
+    that was most of the code stage's time. RE2's multi-pattern set answers "which patterns match" in one
+    linear scan. Patterns RE2 does not support (look-behind, back-references) stay with `re`; both give the
+    same yes/no for the patterns RE2 accepts."""
+
+    def __init__(self, codes: list[CompiledCode]) -> None:
+        self.entries: list[tuple[int, str, bool]] = []
+        self.fallback: list[tuple[re.Pattern[str], int]] = []
+        self.set_entries: dict[int, int] = {}  # RE2 set id -> entry
+        try:
+            import re2
+
+            options = re2.Options()
+            options.log_errors = False  # unsupported syntax falls back to `re` silently
+            regex_set: Any = re2.Set.SearchSet(options)
+        except ImportError:  # pragma: no cover - google-re2 is a dependency; keep working without it
+            regex_set = None
+        for index, code in enumerate(codes):
+            for veto, regexes in ((False, code.cues.regexes), (True, code.exclude.regexes)):
+                for pattern, cue in regexes:
+                    entry = len(self.entries)
+                    self.entries.append((index, cue, veto))
+                    try:
+                        self.set_entries[regex_set.Add(pattern.pattern)] = entry
+                    except Exception:  # noqa: BLE001 - no RE2, or syntax RE2 lacks (its own error type)
+                        self.fallback.append((pattern, entry))
+        self._set = regex_set if self.set_entries else None
+        if self._set is not None:
+            self._set.Compile()
+
+    def matches(self, text: str) -> list[tuple[int, str, bool]]:
+        found = [self.set_entries[i] for i in (self._set.Match(text) or [])] if self._set is not None else []
+        found.extend(entry for pattern, entry in self.fallback if pattern.search(text))
+        return [self.entries[e] for e in sorted(found)]
+
+
+def _anchor_strings(pattern: list[dict[str, Any]]) -> set[str] | None:
+    """Literal token texts of which a match must contain at least one: from the first token spec that is
+    required (no `?`/`*` operator) and names ORTH/TEXT/LOWER as a string or an IN list. None if no such spec."""
+    for spec in pattern:
+        if spec.get("OP") in {"?", "*"}:
+            continue
+        for key in ("ORTH", "TEXT", "LOWER"):
+            value = spec.get(key)
+            if isinstance(value, str):
+                return {value}
+            if isinstance(value, dict) and isinstance(value.get("IN"), list):
+                return {str(v) for v in value["IN"]}
+    return None
 
 
 def _shadow_pattern(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:

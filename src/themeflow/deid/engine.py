@@ -1,22 +1,129 @@
-"""Placeholder engine: passes text through unchanged until the detectors land (issue: de-identification)."""
+"""De-identification inside ingest: detect, replace with stable pseudonyms, keep the key private.
+
+Interface used by ingest (`themeflow.ingest.stage`): `prepare(...)`, `Deidentifier.enabled`,
+`.settings_digest()` (part of ingest's cache key), `.apply(transcript_id, text)`, `.save(transcript_ids)`.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
 from typing import Any
+
+from themeflow import fsio
+from themeflow.deid import key as key_mod
+from themeflow.deid import redactions as redactions_mod
+from themeflow.deid.detect import Detector, detection_shadow
+from themeflow.deid.settings import Settings, read_settings
+from themeflow.deid.terms import Term, TermMatcher
+
+# Bump when detection changes what it finds: cached transcripts are then de-identified again.
+DETECTOR_VERSION = "1"
+PRIVATE_IGNORE = ".themeflow/"
 
 
 class Deidentifier:
-    enabled = False
+    def __init__(
+        self, root: Path, private_dir: Path, ingest_dir: Path, settings: Settings, enabled: bool
+    ) -> None:
+        self.root = root
+        self.enabled = enabled
+        self.settings = settings
+        self.key_path = key_mod.key_path(private_dir)
+        self.ingest_dir = ingest_dir
+        self.key = key_mod.read(self.key_path) if enabled else key_mod.Key()
+        self._applied: dict[str, list[dict[str, str]]] = {}
+        self._detector: Detector | None = None
 
     def settings_digest(self) -> str:
-        return "off"
+        if not self.enabled:
+            return "off"
+        data = json.dumps([DETECTOR_VERSION, self.settings.digest_data()], ensure_ascii=False, sort_keys=True)
+        return "deid-" + hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+    def detector(self) -> Detector:
+        if self._detector is None:
+            terms = [
+                Term(detection_shadow(t), "term", detection_shadow(t), label)
+                for t, label in self.settings.terms
+            ]
+            terms += [Term(detection_shadow(n), "person", detection_shadow(n)) for n in self.settings.names]
+            terms += [
+                Term(detection_shadow(n), "participant", pid) for pid, n, _ in self.settings.participants
+            ]
+            # Names already in the key are names everywhere (a person found in one interview).
+            terms += [
+                Term(detection_shadow(r["original"]), "person", detection_shadow(r["original"]))
+                for r in self.key.rows
+                if r["kind"] == "person" and len(r["original"]) >= 2
+            ]
+            self._detector = Detector(TermMatcher(terms), self.settings.keep)
+        return self._detector
 
     def apply(self, transcript_id: str, text: str) -> tuple[str, list[dict[str, Any]]]:
-        return text, []
+        if not self.enabled:
+            return text, []
+        spans = self.detector().detect(text)
+        pseudonyms = {pid: pseudonym for pid, _, pseudonym in self.settings.participants}
+        out: list[str] = []
+        rows: list[dict[str, Any]] = []
+        pos = length = 0
+        for span in spans:
+            original = text[span.start : span.end]
+            if span.kind == "participant":
+                pseudonym = self.key.fixed(pseudonyms[span.identity], "participant", original)
+            else:
+                pseudonym = self.key.pseudonym(span.kind, span.identity, original, span.label)
+            out.append(text[pos : span.start])
+            length += span.start - pos
+            rows.append(
+                {
+                    "transcript_id": transcript_id,
+                    "start": length,
+                    "end": length + len(pseudonym),
+                    "kind": span.kind,
+                    "pseudonym": pseudonym,
+                }
+            )
+            out.append(pseudonym)
+            length += len(pseudonym)
+            pos = span.end
+        out.append(text[pos:])
+        self._applied[transcript_id] = [{k: str(v) for k, v in r.items()} for r in rows]
+        return "".join(out), rows
 
     def save(self, transcript_ids: list[str]) -> None:
-        return None
+        path = self.ingest_dir / redactions_mod.REDACTIONS_NAME
+        if not self.enabled:
+            if path.exists():
+                path.unlink()  # stale positions of an earlier de-identified run would mislead
+            return
+        wanted = set(transcript_ids)
+        rows = [
+            r
+            for r in redactions_mod.read(self.ingest_dir)
+            if r["transcript_id"] in wanted and r["transcript_id"] not in self._applied
+        ]
+        rows += [r for tid, applied in self._applied.items() if tid in wanted for r in applied]
+        if self.key.rows or self.key_path.exists():
+            key_mod.write(self.key_path, self.key)
+            ensure_gitignore(self.root)
+        fsio.write_if_changed(path, redactions_mod.csv_bytes(rows))
+
+
+def ensure_gitignore(root: Path) -> None:
+    """The workspace .gitignore must list the private folder (the key must never be committed)."""
+    path = root / ".gitignore"
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    if any(line.strip().rstrip("/") in {".themeflow", "/.themeflow"} for line in text.splitlines()):
+        return
+    prefix = text if not text or text.endswith("\n") else text + "\n"
+    fsio.write_text(
+        path, prefix + "# The re-identification key never leaves this machine.\n" + PRIVATE_IGNORE + "\n"
+    )
 
 
 def prepare(workspace: Any, participants: Any, enabled: bool = True) -> Deidentifier:
-    return Deidentifier()
+    settings = read_settings(workspace, participants)
+    return Deidentifier(workspace.root, workspace.private_dir, workspace.ingest_dir, settings, enabled)

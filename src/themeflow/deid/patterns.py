@@ -14,21 +14,32 @@ from themeflow.deid.spans import Span
 _SEP = r"[ \-\u00a0]?"
 MOBILE = re.compile(rf"(?<![\dA-Za-z])(?:(?:\+|00)86{_SEP})?1[3-9]\d(?:{_SEP}\d){{8}}(?!\d)")
 LANDLINE = re.compile(
-    r"(?<![\dA-Za-z])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3}[ \-])\s?\d{3,4}[ \-]?\d{4}(?:(?:转|-|ext\.?)\d{1,5})?(?!\d)"
+    r"(?<![\dA-Za-z])(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3}[ \-])"
+    r"\s?\d{3,4}[ \-]?\d{4}(?:(?:转|-|ext\.?)\d{1,5})?(?!\d)"
 )
 # A run of digits right after a word that says it is a phone number.
-CUED_NUMBER = re.compile(r"(?:电话|手机|座机|号码|手机号|联系方式|打)(?:号码|号)?(?:是|为|:|：|\s)*((?:\+86)?\d(?:[ \-]?\d){6,11})(?!\d)")
+CUED_NUMBER = re.compile(
+    r"(?:电话|手机|座机|号码|手机号|联系方式|打)(?:号码|号)?(?:是|为|:|：|\s)*"
+    r"((?:\+86)?\d(?:[ \-]?\d){6,11})(?!\d)"
+)
 ID_18 = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 ID_15 = re.compile(r"(?<![\dA-Za-z])\d{15}(?![\dA-Za-z])")
 ID_CUE = re.compile(r"身份证|证件号")
-BANK = re.compile(r"(?<![\dA-Za-z])\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?!\d)|(?<![\dA-Za-z])\d{16,19}(?!\d)")
+BANK = re.compile(
+    r"(?<![\dA-Za-z])\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?!\d)|(?<![\dA-Za-z])\d{16,19}(?!\d)"
+)
 BANK_CUE = re.compile(r"银行卡|卡号|储蓄卡|信用卡|工资卡|账号|帐号")
 WECHAT = re.compile(
     r"(?:微信号?|微信|威信|V信|v信|VX|Vx|vx|WX|Wx|wx|weixin|WeChat|wechat)(?:号码|号|ID|id)?"
     r"(?:是|为|叫|就是|:|：|\s)*([A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9])"
 )
+# A handle a few words after the cue (微信号写在纸条上塞给我，叫 lanlan_1234): letters with digits or _.
+WECHAT_CUE = re.compile(r"微信|威信|V信|v信|VX|vx|Vx|WX|wx|weixin|WeChat|wechat")
+HANDLE = re.compile(r"(?<![-_A-Za-z0-9@.])[A-Za-z][-_A-Za-z0-9]{5,19}(?![-_A-Za-z0-9@])")
 QQ = re.compile(r"(?:QQ|qq|Qq|扣扣|企鹅)(?:号码|号)?(?:是|为|就是|:|：|\s)*([1-9]\d{4,11})(?!\d)")
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 # Streets: up to five characters of name before 路/街/道/巷/弄, never swallowing 住在/搬到 and the like.
 _PLACE = r"[^\W\d_A-Za-z在住于到是的了去从我他她你们家和就搬离附近边旁对往向]{1,6}"
 _NUM = r"[\d一二三四五六七八九十百零〇两]+"
@@ -36,7 +47,9 @@ ADDRESS = re.compile(
     rf"(?:{_PLACE}(?:大道|路|街|道|巷|胡同|里))?{_NUM}(?:号|弄)(?:{_NUM}(?:号|弄|支弄))?"
     rf"(?:{_NUM}(?:栋|幢|号楼|单元|楼|层))*(?:{_NUM}(?:室|号房))?"
 )
-ADDRESS_ANCHOR = re.compile(rf"(?:大道|路|街|巷|胡同|弄){_NUM}(?:号|弄)|{_NUM}弄{_NUM}号|{_NUM}号{_NUM}室|{_NUM}(?:号楼|栋|幢){_NUM}(?:室|号)")
+ADDRESS_ANCHOR = re.compile(
+    rf"(?:大道|路|街|巷|胡同|弄){_NUM}(?:号|弄)|{_NUM}弄{_NUM}号|{_NUM}号{_NUM}室|{_NUM}(?:号楼|栋|幢){_NUM}(?:室|号)"
+)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -45,7 +58,7 @@ def id_checksum_ok(number: str) -> bool:
     """GB 11643-1999: the 18th character is a weighted checksum of the first 17 digits."""
     if len(number) != 18 or not number[:17].isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17].upper()
 
 
@@ -106,6 +119,14 @@ def find_bank_cards(text: str) -> list[Span]:
 
 def find_handles(text: str) -> list[Span]:
     spans = [Span(m.start(1), m.end(1), "wechat", m.group(1)) for m in WECHAT.finditer(text)]
+    for cue in WECHAT_CUE.finditer(text):
+        window_end = text.find("\n", cue.end())
+        window_end = min(cue.end() + 30, len(text) if window_end < 0 else window_end)
+        for m in HANDLE.finditer(text, cue.end(), window_end):
+            if any(ch.isdigit() or ch == "_" for ch in m.group()) and not m.group().lower().startswith(
+                ("http", "www")
+            ):
+                spans.append(Span(m.start(), m.end(), "wechat", m.group()))
     spans += [Span(m.start(1), m.end(1), "qq", m.group(1)) for m in QQ.finditer(text)]
     spans += [Span(m.start(), m.end(), "email", m.group().lower()) for m in EMAIL.finditer(text)]
     return spans

@@ -20,8 +20,16 @@ LABELS: dict[str, str] = {
 
 # When two detections overlap, the lower number wins (then the longer span).
 PRIORITY: dict[str, int] = {
-    "participant": 0, "email": 1, "id_card": 2, "bank_card": 3, "wechat": 4, "qq": 5, "phone": 6,
-    "address": 7, "term": 8, "person": 9,
+    "participant": 0,
+    "email": 1,
+    "id_card": 2,
+    "bank_card": 3,
+    "wechat": 4,
+    "qq": 5,
+    "phone": 6,
+    "address": 7,
+    "term": 8,
+    "person": 9,
 }
 
 
@@ -38,9 +46,29 @@ def resolve_overlaps(spans: list[Span]) -> list[Span]:
     """Keep a set of non-overlapping spans: by priority of kind, then longer first, then earlier."""
     ranked = sorted(spans, key=lambda s: (PRIORITY.get(s.kind, 99), -(s.end - s.start), s.start))
     taken: list[Span] = []
+    occupied: set[int] = set()
     for span in ranked:
-        if span.end <= span.start:
-            continue
-        if all(span.end <= t.start or span.start >= t.end for t in taken):
+        positions = range(span.start, span.end)
+        if span.end > span.start and not any(p in occupied for p in positions):
             taken.append(span)
+            occupied.update(positions)
     return sorted(taken)
+
+
+def identity_of(kind: str, original: str) -> str:
+    """What makes two mentions the same thing: digits for numbers, lower case for e-mail, the Simplified
+    form for names, places and terms (张醫生 and 张医生 are one person)."""
+    if kind in {"phone", "bank_card"}:
+        digits = "".join(ch for ch in original if ch.isdigit())
+        if kind == "phone" and len(digits) > 11 and digits.startswith(("86", "0086")) and digits[-11] == "1":
+            return digits[-11:]
+        return digits
+    if kind == "id_card":
+        return original.upper()
+    if kind == "email":
+        return original.lower()
+    if kind in {"wechat", "qq"}:
+        return original
+    from themeflow.ingest.segmenter import simplified_shadow
+
+    return simplified_shadow(original)

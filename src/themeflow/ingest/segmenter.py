@@ -112,9 +112,13 @@ class Segmenter:
         """Tokens of `text`, in order; they concatenate back to `text` exactly (spaces included)."""
         return list(self._tokenizer.cut(text, HMM=True))
 
-    def cut_original(self, text: str) -> list[str]:
-        """Tokens of `text` as written, cut where its Simplified shadow segments (better for Traditional)."""
-        shadow = simplified_shadow(text)
+    def cut_original(self, text: str, shadow: str | None = None) -> list[str]:
+        """Tokens of `text` as written, cut where its Simplified shadow segments (better for Traditional).
+
+        `shadow` is `simplified_shadow(text)` when the caller has it already (ingest converts a whole
+        transcript once rather than sentence by sentence)."""
+        if shadow is None:
+            shadow = simplified_shadow(text)
         if shadow == text:
             return self.cut(text)
         out, pos = [], 0

@@ -25,6 +25,7 @@ from themeflow.ingest.segmenter import (
     builtin_words,
     engine_version,
     read_dictionary,
+    simplified_shadow,
     vocabulary_digest,
 )
 from themeflow.ingest.sentences import split_span
@@ -111,12 +112,13 @@ def process_text(
     Returns (scheme, segment rows, warnings, number of turns). Every row satisfies
     `row["text"] == text[int(row["start"]):int(row["end"])]`."""
     split = split_turns(text)
+    shadow = simplified_shadow(text)  # same length as text, so sentence offsets index it too
     rows: list[dict[str, str]] = []
     for turn_number, turn in enumerate(split.turns, start=1):
         for span_start, span_end in turn.spans:
             for start, end in split_span(text, span_start, span_end):
                 sentence = text[start:end]
-                tokens = [t for t in segmenter.cut_original(sentence) if t.strip()]
+                tokens = [t for t in segmenter.cut_original(sentence, shadow[start:end]) if t.strip()]
                 rows.append(
                     {
                         "segment_id": f"{transcript_id}-s{len(rows) + 1:04d}",
@@ -163,18 +165,23 @@ def _read_previous(ingest_dir: Path) -> tuple[dict[str, Any], dict[str, list[dic
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         by_transcript: dict[str, list[dict[str, str]]] = {}
         with open(segments_path, encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
+            reader = csv.reader(handle)
+            header = next(reader)
+            if header != SEGMENT_COLUMNS:
+                return {}, {}
+            for values in reader:  # plain reader + zip: about twice as fast as DictReader on 100 k rows
+                row = dict(zip(SEGMENT_COLUMNS, values))
                 by_transcript.setdefault(row["transcript_id"], []).append(row)
         return manifest.get("transcripts", {}), by_transcript
-    except (ValueError, KeyError, OSError):
+    except (ValueError, KeyError, OSError, StopIteration, csv.Error):
         return {}, {}  # a damaged cache is rebuilt, never trusted
 
 
 def segments_csv(rows: list[dict[str, str]]) -> str:
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=SEGMENT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SEGMENT_COLUMNS)
+    writer.writerows([row.get(c, "") for c in SEGMENT_COLUMNS] for row in rows)  # DictWriter is ~3x slower
     return out.getvalue()
 
 
@@ -275,11 +282,13 @@ def run(
             continue
         seen_ids[transcript_id] = rel
         participant_id = participants.id_for_file(path.name)
+        participant_warning = None
         if participant_id is None:
             participant_id = transcript_id
-            result.warnings.append(f"{rel}: no participant id in the file name or the participants file; using {transcript_id}")
+            participant_warning = f"{rel}: no participant id in the file name or the participants file; using {transcript_id}"
         elif known and participant_id not in known:
-            result.warnings.append(f"{rel}: participant {participant_id} is not in {participants_file.name if participants_file else 'the participants file'}")
+            listed_in = participants_file.name if participants_file else "the participants file"
+            participant_warning = f"{rel}: participant {participant_id} is not in {listed_in}"
         data = path.read_bytes()
         digest = fsio.sha256_bytes(data)
         old = previous_manifest.get(transcript_id)
@@ -295,6 +304,8 @@ def run(
                 previous_segments[transcript_id], list(old.get("warnings", [])), int(old.get("turns", 0)),
             )
             result.reused.append(transcript_id)
+            if participant_warning:
+                result.warnings.append(participant_warning)
             continue
         try:
             decoded = read_source(path, data)
@@ -309,7 +320,8 @@ def run(
         if not rows:
             result.skipped.append((rel, "has no speech to segment"))
             continue
-        warnings = [f"{w}" for w in warnings]
+        if participant_warning:
+            result.warnings.append(participant_warning)
         for warning in warnings:
             result.warnings.append(f"{rel}: {warning}")
         records[transcript_id] = TranscriptRecord(
@@ -320,7 +332,9 @@ def run(
     if progress:
         progress(len(sources), len(sources), "")
 
-    result.removed = sorted(set(previous_manifest) - set(records))
+    # A file that is still there but could not be read this time was skipped, not removed.
+    unreadable = {transcript_id_for(Path(file)) for file, _ in result.skipped}
+    result.removed = sorted(set(previous_manifest) - set(records) - unreadable)
     if participants.rows:
         listed = {r["participant_id"] for r in participants.rows}
         missing = sorted(listed - {r.participant_id for r in records.values()}, key=participants_mod.sort_key)
@@ -372,4 +386,6 @@ def _write(
     fsio.write_if_changed(out / "manifest.json", (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     deps, params = stage_inputs(ws, transcripts_dir, participants_file)
     outs = lock.hash_paths([out / "segments.csv", out / "manifest.json", out / "participants.csv"], ws.root)
-    lock.write(out, lock.StageRecord(STAGE, params=json.loads(json.dumps(params)), deps=deps, outs=outs))
+    record = lock.StageRecord(STAGE, params=json.loads(json.dumps(params)), deps=deps, outs=outs)
+    # Like every artefact, the record is rewritten only when it changes: a no-op run touches nothing.
+    fsio.write_if_changed(out / lock.RECORD_NAME, record.to_json().encode("utf-8"))

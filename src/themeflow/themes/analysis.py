@@ -55,11 +55,19 @@ def analyse(inputs: ThemesInputs, settings: dict[str, Any]) -> Analysis:
     participant_ids = [p["participant_id"] for p in inputs.participants]
     code_counts = counts.code_counts(book, inputs.units, participant_ids)
     grid = counts.matrix(book, inputs.units, participant_ids)
-    chosen = quotes.select(inputs.units, book.code_ids, inputs.participants,
-                           str(settings.get("attribution") or DEFAULT_ATTRIBUTION),
-                           max(0, _int(settings.get("quotes_per_code"), 3)))
-    t2 = table2.summarise(inputs.participant_columns, inputs.participants,
-                          list(settings.get("numeric_columns") or []), list(settings.get("categorical_columns") or []))
+    chosen = quotes.select(
+        inputs.units,
+        book.code_ids,
+        inputs.participants,
+        str(settings.get("attribution") or DEFAULT_ATTRIBUTION),
+        max(0, _int(settings.get("quotes_per_code"), 3)),
+    )
+    t2 = table2.summarise(
+        inputs.participant_columns,
+        inputs.participants,
+        list(settings.get("numeric_columns") or []),
+        list(settings.get("categorical_columns") or []),
+    )
     order = interviews.ordered(inputs.transcripts, inputs.participants, inputs.participant_columns)
     sets = counts.interview_codes(inputs.units, [t for t, _ in order])
     sat = settings.get("saturation") or {}

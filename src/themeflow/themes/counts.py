@@ -40,8 +40,14 @@ def code_counts(book: Codebook, units: Sequence[Unit], participant_ids: Sequence
         mine = [u for u in units if u.code == code.id]
         who = sorted({u.participant_id for u in mine}, key=lambda p: (order.get(p, len(order)), p))
         rows.append(
-            CodeCount(theme_node(book, code), code, tuple(who), len(participant_ids), len(mine),
-                      sum(1 for u in mine if u.orphaned))
+            CodeCount(
+                theme_node(book, code),
+                code,
+                tuple(who),
+                len(participant_ids),
+                len(mine),
+                sum(1 for u in mine if u.orphaned),
+            )
         )
     return rows
 

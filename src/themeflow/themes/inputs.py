@@ -11,6 +11,7 @@ from typing import Any
 from themeflow import sheet as sheet_mod
 from themeflow.codebook import Codebook
 from themeflow.errors import InputError, UsageError
+from themeflow.lock import relative
 from themeflow.workspace import Workspace
 
 Row = dict[str, str]
@@ -51,7 +52,12 @@ def codebook_path(ws: Workspace) -> Path:
 
 
 def dependency_paths(ws: Workspace) -> list[Path]:
-    return [ws.sheet_path, codebook_path(ws), ws.ingest_dir / "participants.csv", ws.ingest_dir / "segments.csv"]
+    return [
+        ws.sheet_path,
+        codebook_path(ws),
+        ws.ingest_dir / "participants.csv",
+        ws.ingest_dir / "segments.csv",
+    ]
 
 
 def natural_key(participant_id: str) -> tuple[str, int, str]:
@@ -70,7 +76,9 @@ def _read_csv(path: Path) -> tuple[list[str], list[Row]]:
 def _transcripts(ws: Workspace) -> list[tuple[str, str]]:
     path = ws.ingest_dir / "segments.csv"
     if not path.exists():
-        raise UsageError("no ingested transcripts yet", file=path, hint="run `themeflow ingest` first")
+        raise UsageError(
+            "no ingested transcripts yet", file=relative(path, ws.root), hint="run `themeflow ingest` first"
+        )
     pairs: dict[str, str] = {}
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
@@ -91,7 +99,9 @@ def load(ws: Workspace) -> ThemesInputs:
 
     sheet_path = ws.sheet_path
     if not sheet_path.exists():
-        raise UsageError("no coder sheet yet", file=sheet_path, hint="run `themeflow code` first")
+        raise UsageError(
+            "no coder sheet yet", file=relative(sheet_path, ws.root), hint="run `themeflow code` first"
+        )
     book = codebook_mod.load(codebook_path(ws))
     transcripts = _transcripts(ws)
     owner = dict(transcripts)
@@ -113,8 +123,13 @@ def load(ws: Workspace) -> ThemesInputs:
     problems = sheet_mod.validate_rows(rows, sheet_path, known)
     if problems:
         first = problems[0]
-        raise InputError(first.message, file=first.file, row=first.row, problems=problems[1:],
-                         hint="fix the sheet and run again (nothing was written)")
+        raise InputError(
+            first.message,
+            file=first.file,
+            row=first.row,
+            problems=problems[1:],
+            hint="fix the sheet and run again (nothing was written)",
+        )
     units: list[Unit] = []
     warnings: list[str] = []
     book_name = codebook_path(ws).name
@@ -123,17 +138,27 @@ def load(ws: Workspace) -> ThemesInputs:
         decision = sheet_mod.normalise_decision(row.get("decision", ""))
         if decision != "accept":
             if sheet_mod.is_quote(row):
-                warnings.append(f"{sheet_path.name} row {number}: marked as a quote but not accepted; not used")
+                warnings.append(
+                    f"{sheet_path.name} row {number}: marked as a quote but not accepted; not used"
+                )
             continue
         code = sheet_mod.effective_code(row)
         if code not in known:
-            raise InputError(f'code "{code}" is not in codebook {book_name}', file=sheet_path.name, row=number,
-                             hint="recode it in final_code, or reject it")
+            raise InputError(
+                f'code "{code}" is not in codebook {book_name}',
+                file=sheet_path.name,
+                row=number,
+                hint="recode it in final_code, or reject it",
+            )
         transcript_id = row.get("transcript_id", "").strip()
         participant_id = row.get("participant_id", "").strip() or owner.get(transcript_id, "")
         if not participant_id:
-            raise InputError(f'transcript "{transcript_id}" is not an ingested transcript', file=sheet_path.name,
-                             row=number, hint="give the participant_id, or correct the transcript_id")
+            raise InputError(
+                f'transcript "{transcript_id}" is not an ingested transcript',
+                file=sheet_path.name,
+                row=number,
+                hint="give the participant_id, or correct the transcript_id",
+            )
         units.append(
             Unit(
                 unit_id=row.get("unit_id", "").strip(),
@@ -152,9 +177,13 @@ def load(ws: Workspace) -> ThemesInputs:
     listed = {p["participant_id"] for p in participants}
     unlisted = sorted({u.participant_id for u in units} - listed, key=natural_key)
     if unlisted:
-        warnings.append(f"participants with accepted units but not in {participants_file.name}: {', '.join(unlisted)}")
-        participants = sorted(participants + [{"participant_id": p} for p in unlisted],
-                              key=lambda p: natural_key(p["participant_id"]))
+        warnings.append(
+            f"participants with accepted units but not in {participants_file.name}: {', '.join(unlisted)}"
+        )
+        participants = sorted(
+            participants + [{"participant_id": p} for p in unlisted],
+            key=lambda p: natural_key(p["participant_id"]),
+        )
     return ThemesInputs(book, units, participants, columns, transcripts, sheet_path.name, warnings)
 
 

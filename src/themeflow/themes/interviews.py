@@ -26,7 +26,9 @@ def order_column(columns: Sequence[str]) -> str | None:
     return None
 
 
-def ordered(transcripts: Sequence[tuple[str, str]], participants: Sequence[Row], columns: Sequence[str]) -> list[tuple[str, str]]:
+def ordered(
+    transcripts: Sequence[tuple[str, str]], participants: Sequence[Row], columns: Sequence[str]
+) -> list[tuple[str, str]]:
     """(transcript_id, participant_id) pairs in interview order."""
     column = order_column(columns)
     by_id = {p["participant_id"]: p for p in participants}

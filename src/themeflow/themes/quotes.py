@@ -51,8 +51,12 @@ def choose(units: Sequence[Unit], code: str, per_code: int) -> list[tuple[Unit, 
     mine = [u for u in units if u.code == code]
     marked = [u for u in mine if u.quote]
     if marked:
-        return [(u, "coder") for u in sorted(marked, key=lambda u: (natural_key(u.participant_id), u.transcript_id,
-                                                                      u.start, u.row))]
+        return [
+            (u, "coder")
+            for u in sorted(
+                marked, key=lambda u: (natural_key(u.participant_id), u.transcript_id, u.start, u.row)
+            )
+        ]
     picked: list[Unit] = []
     seen: set[str] = set()
     for unit in sorted(mine, key=_auto_order):
@@ -62,16 +66,22 @@ def choose(units: Sequence[Unit], code: str, per_code: int) -> list[tuple[Unit, 
             continue
         seen.add(unit.participant_id)
         picked.append(unit)
-    return [(u, "auto") for u in sorted(picked, key=lambda u: (natural_key(u.participant_id), u.start, u.row))]
+    return [
+        (u, "auto") for u in sorted(picked, key=lambda u: (natural_key(u.participant_id), u.start, u.row))
+    ]
 
 
-def select(units: Sequence[Unit], code_ids: Sequence[str], participants: Sequence[Row], template: str,
-           per_code: int) -> list[Quote]:
+def select(
+    units: Sequence[Unit], code_ids: Sequence[str], participants: Sequence[Row], template: str, per_code: int
+) -> list[Quote]:
     by_id = {p["participant_id"]: p for p in participants}
     out: list[Quote] = []
     for code in code_ids:
         for rank, (unit, how) in enumerate(choose(units, code, per_code), start=1):
-            fields = {**by_id.get(unit.participant_id, {}), "participant_id": unit.participant_id,
-                      "transcript_id": unit.transcript_id}
+            fields = {
+                **by_id.get(unit.participant_id, {}),
+                "participant_id": unit.participant_id,
+                "transcript_id": unit.transcript_id,
+            }
             out.append(Quote(code, rank, unit, attribution(template, fields), how))
     return out

@@ -43,6 +43,7 @@ def compute(ws: Workspace) -> tuple[Analysis, dict[str, bytes]]:
     """Every artefact of stage 04 as bytes, by file name, from the inputs as they are now."""
     analysis = analyse(inputs_mod.load(ws), ws.section("themes"))
     files = tables.csv_files(analysis)
+    files.update(report.charts(analysis))
     files["summary.md"] = report.markdown(analysis).encode("utf-8")
     files["report.html"] = report.html(analysis).encode("utf-8")
     return analysis, dict(sorted(files.items()))
@@ -61,11 +62,23 @@ def run(ws: Workspace) -> ThemesResult:
     """Compute and write analysis/04-themes/ (only files whose bytes changed are rewritten)."""
     analysis, files = compute(ws)
     out = ws.themes_dir
-    result = ThemesResult(output_dir=out, warnings=list(analysis.inputs.warnings),
-                          participants=len(analysis.participant_ids), accepted_units=len(analysis.inputs.units),
-                          saturation=analysis.assessment.label,
-                          codes=[{"code": c.code.id, "theme": c.theme.id, "participants": c.fraction,
-                                  "units": c.units, "orphaned_units": c.orphaned} for c in analysis.codes])
+    result = ThemesResult(
+        output_dir=out,
+        warnings=list(analysis.inputs.warnings),
+        participants=len(analysis.participant_ids),
+        accepted_units=len(analysis.inputs.units),
+        saturation=analysis.assessment.label,
+        codes=[
+            {
+                "code": c.code.id,
+                "theme": c.theme.id,
+                "participants": c.fraction,
+                "units": c.units,
+                "orphaned_units": c.orphaned,
+            }
+            for c in analysis.codes
+        ],
+    )
     for name, data in files.items():
         (result.written if fsio.write_if_changed(out / name, data) else result.unchanged).append(name)
     outs = lock.hash_paths([out / name for name in files], ws.root)

@@ -12,8 +12,22 @@ from themeflow.themes.inputs import Row
 
 # Bookkeeping columns that describe the interview, not the person.
 NOT_CHARACTERISTICS = {
-    "participant_id", "file", "transcript", "transcript_id", "pseudonym", "化名", "interview_date", "date",
-    "访谈日期", "日期", "order", "interview_order", "顺序", "notes", "note", "备注",
+    "participant_id",
+    "file",
+    "transcript",
+    "transcript_id",
+    "pseudonym",
+    "化名",
+    "interview_date",
+    "date",
+    "访谈日期",
+    "日期",
+    "order",
+    "interview_order",
+    "顺序",
+    "notes",
+    "note",
+    "备注",
 }
 MISSING = "(missing)"
 
@@ -64,8 +78,9 @@ def _is_number(value: str) -> bool:
         return False
 
 
-def classify(columns: Sequence[str], rows: Sequence[Row], numeric: Sequence[str] = (),
-             categorical: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+def classify(
+    columns: Sequence[str], rows: Sequence[Row], numeric: Sequence[str] = (), categorical: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
     """(numeric, categorical) columns, in file order. With either list configured, exactly the listed columns
     are summarised; otherwise every characteristic column, numeric when all its values are numbers."""
     if numeric or categorical:
@@ -82,8 +97,9 @@ def classify(columns: Sequence[str], rows: Sequence[Row], numeric: Sequence[str]
     return nums, cats
 
 
-def summarise(columns: Sequence[str], rows: Sequence[Row], numeric: Sequence[str] = (),
-              categorical: Sequence[str] = ()) -> Table2:
+def summarise(
+    columns: Sequence[str], rows: Sequence[Row], numeric: Sequence[str] = (), categorical: Sequence[str] = ()
+) -> Table2:
     nums, cats = classify(columns, rows, numeric, categorical)
     total = len(rows)
     numeric_out: list[NumericSummary] = []
@@ -92,7 +108,11 @@ def summarise(columns: Sequence[str], rows: Sequence[Row], numeric: Sequence[str
         if not values:
             continue
         mean = math.fsum(values) / len(values)
-        sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else None
+        sd = (
+            math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
+            if len(values) > 1
+            else None
+        )
         numeric_out.append(NumericSummary(column, len(values), mean, sd, min(values), max(values)))
     categorical_out: list[CategorySummary] = []
     for column in cats:
@@ -105,15 +125,46 @@ def summarise(columns: Sequence[str], rows: Sequence[Row], numeric: Sequence[str
 
 def rows(table: Table2) -> list[dict[str, str]]:
     """Table 2 as flat rows (for table2.csv and the report), characteristics in file order."""
-    out = [{"characteristic": "N", "category": "", "n": str(table.total), "percent": "", "mean": "", "sd": "",
-            "min": "", "max": "", "summary": str(table.total)}]
+    out = [
+        {
+            "characteristic": "N",
+            "category": "",
+            "n": str(table.total),
+            "percent": "",
+            "mean": "",
+            "sd": "",
+            "min": "",
+            "max": "",
+            "summary": str(table.total),
+        }
+    ]
     for column in table.columns:
         for s in (x for x in table.numeric if x.column == column):
-            out.append({"characteristic": column, "category": "", "n": str(s.n), "percent": "",
-                        "mean": f"{s.mean:.2f}", "sd": f"{s.sd:.2f}" if s.sd is not None else "",
-                        "min": fmt(s.minimum), "max": fmt(s.maximum), "summary": s.display})
+            out.append(
+                {
+                    "characteristic": column,
+                    "category": "",
+                    "n": str(s.n),
+                    "percent": "",
+                    "mean": f"{s.mean:.2f}",
+                    "sd": f"{s.sd:.2f}" if s.sd is not None else "",
+                    "min": fmt(s.minimum),
+                    "max": fmt(s.maximum),
+                    "summary": s.display,
+                }
+            )
         for c in (x for x in table.categorical if x.column == column):
-            out.append({"characteristic": column, "category": c.category, "n": str(c.n),
-                        "percent": f"{c.percent:.1f}", "mean": "", "sd": "", "min": "", "max": "",
-                        "summary": c.display})
+            out.append(
+                {
+                    "characteristic": column,
+                    "category": c.category,
+                    "n": str(c.n),
+                    "percent": f"{c.percent:.1f}",
+                    "mean": "",
+                    "sd": "",
+                    "min": "",
+                    "max": "",
+                    "summary": c.display,
+                }
+            )
     return out

@@ -20,8 +20,21 @@ def csv_bytes(columns: Sequence[str], rows: Sequence[dict[str, object]]) -> byte
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-THEMES_COLUMNS = ["theme_id", "theme_zh", "theme_en", "theme_participants", "code_id", "code_zh", "code_en",
-                  "participants", "n", "N", "units", "orphaned_units", "quotes"]
+THEMES_COLUMNS = [
+    "theme_id",
+    "theme_zh",
+    "theme_en",
+    "theme_participants",
+    "code_id",
+    "code_zh",
+    "code_en",
+    "participants",
+    "n",
+    "N",
+    "units",
+    "orphaned_units",
+    "quotes",
+]
 
 
 def themes_rows(a: Analysis) -> list[dict[str, object]]:
@@ -33,13 +46,23 @@ def themes_rows(a: Analysis) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for c in a.codes:
         theme_n = len(theme_participants(a.codes, c.theme.id))
-        rows.append({
-            "theme_id": c.theme.id, "theme_zh": c.theme.label.zh, "theme_en": c.theme.label.en,
-            "theme_participants": f"{theme_n}/{c.total}",
-            "code_id": c.code.id, "code_zh": c.code.label.zh, "code_en": c.code.label.en,
-            "participants": c.fraction, "n": c.n, "N": c.total, "units": c.units, "orphaned_units": c.orphaned,
-            "quotes": "\n".join(by_code.get(c.code.id, [])),
-        })
+        rows.append(
+            {
+                "theme_id": c.theme.id,
+                "theme_zh": c.theme.label.zh,
+                "theme_en": c.theme.label.en,
+                "theme_participants": f"{theme_n}/{c.total}",
+                "code_id": c.code.id,
+                "code_zh": c.code.label.zh,
+                "code_en": c.code.label.en,
+                "participants": c.fraction,
+                "n": c.n,
+                "N": c.total,
+                "units": c.units,
+                "orphaned_units": c.orphaned,
+                "quotes": "\n".join(by_code.get(c.code.id, [])),
+            }
+        )
     return rows
 
 
@@ -47,44 +70,80 @@ def matrix_rows(a: Analysis) -> tuple[list[str], list[dict[str, object]]]:
     codes = a.inputs.codebook.code_ids
     columns = ["participant_id", *codes, "total"]
     rows: list[dict[str, object]] = []
-    for participant, values in zip(a.participant_ids, a.grid):
-        rows.append({"participant_id": participant, **dict(zip(codes, values)), "total": sum(values)})
+    for participant, values in zip(a.participant_ids, a.grid, strict=True):
+        rows.append(
+            {"participant_id": participant, **dict(zip(codes, values, strict=True)), "total": sum(values)}
+        )
     return columns, rows
 
 
-QUOTES_COLUMNS = ["code_id", "theme_id", "rank", "chosen_by", "unit_id", "participant_id", "transcript_id",
-                  "attribution", "text", "translation", "orphaned"]
+QUOTES_COLUMNS = [
+    "code_id",
+    "theme_id",
+    "rank",
+    "chosen_by",
+    "unit_id",
+    "participant_id",
+    "transcript_id",
+    "attribution",
+    "text",
+    "translation",
+    "orphaned",
+]
 
 
 def quotes_rows(a: Analysis) -> list[dict[str, object]]:
     theme_of = {c.code.id: c.theme.id for c in a.codes}
     return [
-        {"code_id": q.code, "theme_id": theme_of.get(q.code, ""), "rank": q.rank, "chosen_by": q.chosen_by,
-         "unit_id": q.unit.unit_id, "participant_id": q.unit.participant_id, "transcript_id": q.unit.transcript_id,
-         "attribution": q.attribution, "text": q.unit.text, "translation": q.unit.translation,
-         "orphaned": "yes" if q.unit.orphaned else ""}
+        {
+            "code_id": q.code,
+            "theme_id": theme_of.get(q.code, ""),
+            "rank": q.rank,
+            "chosen_by": q.chosen_by,
+            "unit_id": q.unit.unit_id,
+            "participant_id": q.unit.participant_id,
+            "transcript_id": q.unit.transcript_id,
+            "attribution": q.attribution,
+            "text": q.unit.text,
+            "translation": q.unit.translation,
+            "orphaned": "yes" if q.unit.orphaned else "",
+        }
         for q in a.quotes
     ]
 
 
 TABLE2_COLUMNS = ["characteristic", "category", "n", "percent", "mean", "sd", "min", "max", "summary"]
 
-SATURATION_COLUMNS = ["interview", "transcript_id", "participant_id", "order_by", "codes", "new_codes",
-                      "new_code_ids", "cumulative_codes"]
+SATURATION_COLUMNS = [
+    "interview",
+    "transcript_id",
+    "participant_id",
+    "order_by",
+    "codes",
+    "new_codes",
+    "new_code_ids",
+    "cumulative_codes",
+]
 
 
 def saturation_rows(a: Analysis) -> list[dict[str, object]]:
     by_id = {p["participant_id"]: p for p in a.inputs.participants}
     code_order = {c: i for i, c in enumerate(a.inputs.codebook.code_ids)}
     rows: list[dict[str, object]] = []
-    for step, (transcript_id, participant_id) in zip(a.steps, a.order):
+    for step, (transcript_id, participant_id) in zip(a.steps, a.order, strict=True):
         order_by = by_id.get(participant_id, {}).get(a.order_column, "") if a.order_column else ""
-        rows.append({
-            "interview": step.position, "transcript_id": transcript_id, "participant_id": participant_id,
-            "order_by": order_by, "codes": len(step.codes), "new_codes": len(step.new),
-            "new_code_ids": " ".join(sorted(step.new, key=lambda c: (code_order.get(c, 1 << 30), c))),
-            "cumulative_codes": step.cumulative,
-        })
+        rows.append(
+            {
+                "interview": step.position,
+                "transcript_id": transcript_id,
+                "participant_id": participant_id,
+                "order_by": order_by,
+                "codes": len(step.codes),
+                "new_codes": len(step.new),
+                "new_code_ids": " ".join(sorted(step.new, key=lambda c: (code_order.get(c, 1 << 30), c))),
+                "cumulative_codes": step.cumulative,
+            }
+        )
     return rows
 
 
@@ -93,9 +152,15 @@ SENSITIVITY_COLUMNS = ["base", "run", "threshold", "base_codes", "reached_at", "
 
 def sensitivity_rows(a: Analysis) -> list[dict[str, object]]:
     return [
-        {"base": s.base, "run": s.run, "threshold": percent(s.threshold), "base_codes": s.base_codes,
-         "reached_at": s.reached_at or "", "new_in_run": "" if s.new_in_run is None else s.new_in_run,
-         "result": s.label}
+        {
+            "base": s.base,
+            "run": s.run,
+            "threshold": percent(s.threshold),
+            "base_codes": s.base_codes,
+            "reached_at": s.reached_at or "",
+            "new_in_run": "" if s.new_in_run is None else s.new_in_run,
+            "result": s.label,
+        }
         for s in a.sensitivity
     ]
 

@@ -1,0 +1,177 @@
+"""`themeflow audit`: scan shareable artefacts for personal information left in.
+
+Every file under analysis/ (text, CSV, Markdown, HTML, JSON, XML, xlsx cells, docx paragraphs, and the
+members of .qdpx/.zip packages) and any export given is read line by line; pseudonym tokens ([人名3],
+[P4]) are blanked first, then the detectors of ingest run, plus a search for every original value in the
+key (two characters or more). Terms in `deid.keep` are not findings. Findings carry the value masked.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from themeflow.deid import key as key_mod
+from themeflow.deid.detect import Detector, detection_shadow
+from themeflow.deid.mask import mask
+from themeflow.deid.settings import read_settings
+from themeflow.deid.spans import LABELS
+from themeflow.deid.terms import Term, TermMatcher
+from themeflow.errors import UsageError
+
+TEXT_SUFFIXES = {
+    ".txt",
+    ".md",
+    ".csv",
+    ".tsv",
+    ".json",
+    ".html",
+    ".htm",
+    ".xml",
+    ".qde",
+    ".qdc",
+    ".yaml",
+    ".yml",
+    ".svg",
+}
+ZIP_SUFFIXES = {".qdpx", ".zip"}
+_PSEUDONYM = re.compile(
+    r"\[(?:" + "|".join(sorted(LABELS.values(), key=len, reverse=True)) + r"|[^\[\]\n]{0,6}?)\d*\]"
+)
+_BLANK = "■"
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: str  # a line number, `Sheet!B12` for a spreadsheet cell, `member:line` inside a package
+    kind: str
+    masked: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _text_lines(data: bytes) -> Iterator[tuple[str, str]]:
+    text = data.decode("utf-8-sig", errors="replace")
+    for number, line in enumerate(text.splitlines(), start=1):
+        yield str(number), line
+
+
+def _xlsx_cells(source: Any) -> Iterator[tuple[str, str]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(source, read_only=True, data_only=True)
+    try:
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if isinstance(cell.value, str) and cell.value.strip():
+                        yield f"{sheet.title}!{cell.coordinate}", cell.value
+    finally:
+        workbook.close()
+
+
+def _docx_lines(data: bytes) -> Iterator[tuple[str, str]]:
+    from themeflow.ingest.readers import SourceError, read_docx
+
+    try:
+        yield from _text_lines(read_docx(data).encode("utf-8"))
+    except SourceError:
+        return
+
+
+def _lines(name: str, data: bytes) -> Iterator[tuple[str, str]]:
+    import io
+
+    suffix = Path(name).suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        yield from _text_lines(data)
+    elif suffix in {".xlsx", ".xlsm"}:
+        try:
+            yield from _xlsx_cells(io.BytesIO(data))
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+            return
+    elif suffix == ".docx":
+        yield from _docx_lines(data)
+    elif suffix in ZIP_SUFFIXES:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as package:
+                for member in sorted(package.namelist()):
+                    if member.endswith("/"):
+                        continue
+                    for where, line in _lines(member, package.read(member)):
+                        yield f"{member}:{where}", line
+        except zipfile.BadZipFile:
+            return
+
+
+def files_to_scan(ws: Any, extra_paths: list[Path]) -> list[Path]:
+    roots = ([ws.output_dir] if ws.output_dir.exists() else []) + [Path(p) for p in extra_paths]
+    out: list[Path] = []
+    for root in roots:
+        if not root.exists():
+            raise UsageError(f"{root} does not exist", hint="give files or folders to audit")
+        candidates = sorted(root.rglob("*")) if root.is_dir() else [root]
+        out += [p for p in candidates if p.is_file() and not p.name.startswith((".", "~$"))]
+    return sorted(set(out))
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _shared_participants(ws: Any) -> Any:
+    """The participants table ingest kept (its pseudonym column lists values that are not findings)."""
+    from themeflow.errors import InputError
+    from themeflow.ingest import participants
+
+    path = ws.ingest_dir / "participants.csv"
+    try:
+        return participants.read(path) if path.exists() and path.stat().st_size > 1 else None
+    except InputError:
+        return None
+
+
+def scan(ws: Any, extra_paths: list[Path] | None = None) -> list[Finding]:
+    """Personal information in analysis/ and in `extra_paths`, sorted by file and position."""
+    key = key_mod.read(key_mod.key_path(ws.private_dir))
+    settings = read_settings(ws, _shared_participants(ws))
+    known = [
+        Term(detection_shadow(r["original"]), "key", r["kind"])
+        for r in key.rows
+        if len(r["original"].strip()) >= 2
+    ]
+    known += [Term(detection_shadow(t), "key", "term") for t, _ in settings.terms]
+    known += [Term(detection_shadow(n), "key", "person") for n in settings.names]
+    detector = Detector(TermMatcher([]), settings.keep)
+    key_terms = TermMatcher(known)
+    pseudonyms = sorted({r["pseudonym"] for r in key.rows}, key=len, reverse=True)
+    findings: list[Finding] = []
+    for path in files_to_scan(ws, list(extra_paths or [])):
+        shown = _display(path, ws.root)
+        for where, line in _lines(path.name, path.read_bytes()):
+            findings += _scan_line(shown, where, line, detector, key_terms, pseudonyms)
+    return findings
+
+
+def _scan_line(
+    file: str, where: str, line: str, detector: Detector, key_terms: TermMatcher, pseudonyms: list[str]
+) -> list[Finding]:
+    for pseudonym in pseudonyms:
+        if pseudonym in line:
+            line = line.replace(pseudonym, _BLANK * len(pseudonym))
+    line = _PSEUDONYM.sub(lambda m: _BLANK * len(m.group()), line)
+    spans = [(s.start, s.end, s.kind) for s in detector.detect(line)]
+    shadow = detection_shadow(line)
+    for span in key_terms.find(shadow):
+        if not any(s < span.end and span.start < e for s, e, _ in spans):
+            spans.append((span.start, span.end, span.identity))
+    return [Finding(file, where, kind, mask(kind, line[s:e])) for s, e, kind in sorted(spans)]

@@ -1,0 +1,74 @@
+"""Find personal information in one text: patterns, configured terms, known and new names, minus what
+people chose to keep. Detection runs on a shadow of the text (Simplified characters, half-width digits and
+letters; same length), so Traditional transcripts and full-width numbers are found too."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from themeflow.deid import names, patterns
+from themeflow.deid.spans import Span, identity_of, resolve_overlaps
+from themeflow.deid.surnames import SURNAMES
+from themeflow.deid.terms import TermMatcher
+
+# Full-width digits, letters and the characters of e-mail and phone numbers (０-９, Ａ-ｚ, ＠＋－．＿) to
+# half-width, one character for one; Chinese punctuation (，：（）) stays.
+_FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0b\uff0d\uff0e\uff3f]")
+_SURNAME_LINE = re.compile("[" + "".join(sorted(SURNAMES)) + "][\u4e00-\u9fff]")
+
+
+def detection_shadow(text: str) -> str:
+    from themeflow.ingest.segmenter import simplified_shadow
+
+    shadow = _FULL_WIDTH.sub(lambda m: chr(ord(m.group()) - 0xFEE0), simplified_shadow(text))
+    return shadow if len(shadow) == len(text) else text
+
+
+def find_name_spans(shadow: str) -> list[Span]:
+    """Names, line by line; lines without a surname followed by a Chinese character are not cut at all."""
+    spans: list[Span] = []
+    offset = 0
+    for line in shadow.splitlines(keepends=True):
+        if _SURNAME_LINE.search(line):
+            spans += [
+                Span(s.start + offset, s.end + offset, s.kind, s.identity) for s in names.find_names(line)
+            ]
+        offset += len(line)
+    return spans
+
+
+class Detector:
+    """Everything to replace in a text. `terms` are exact terms (configured, participants', the key's);
+    `keep` are terms that people reviewed and keep as written."""
+
+    def __init__(self, terms: TermMatcher | None = None, keep: Iterable[str] = ()) -> None:
+        self.terms = terms or TermMatcher([])
+        kept = sorted({detection_shadow(k) for k in keep if k and k.strip()}, key=lambda k: (-len(k), k))
+        self._keep = re.compile("|".join(re.escape(k) for k in kept)) if kept else None
+
+    def detect(self, text: str) -> list[Span]:
+        shadow = detection_shadow(text)
+        found = patterns.find_all(shadow) + self.terms.find(shadow)
+        people = find_name_spans(shadow)
+        found += people
+        # A name found once is a name everywhere in this text (he was 周建国 before he was 老周's friend).
+        seen = {shadow[s.start : s.end] for s in people if s.end - s.start >= 2}
+        for name in seen:
+            index = shadow.find(name)
+            while index >= 0:
+                found.append(Span(index, index + len(name), "person", name))
+                index = shadow.find(name, index + len(name))
+        found = [self._with_identity(s, shadow) for s in found]
+        if self._keep is not None:
+            kept = [(m.start(), m.end()) for m in self._keep.finditer(shadow)]
+            found = [s for s in found if not any(s.start < e and b < s.end for b, e in kept)]
+        return resolve_overlaps(found)
+
+    @staticmethod
+    def _with_identity(span: Span, shadow: str) -> Span:
+        if span.kind in {"participant", "term"}:
+            return span
+        return Span(
+            span.start, span.end, span.kind, identity_of(span.kind, shadow[span.start : span.end]), span.label
+        )

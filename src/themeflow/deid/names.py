@@ -1,0 +1,185 @@
+"""Person names in Chinese speech, found on jieba tokens and confirmed by surname, given-name characters,
+titles and context (jieba's own `nr` tags alone miss title forms and tag 高明/常德/华为 as names).
+
+Rules, each returning the span to replace:
+- a token that is a surname plus one or two characters, new to jieba's dictionary or a rare `nr` word
+  (王丽娟, 陈浩); a trailing 会/是/也 that jieba glued on is trimmed (赵敏会 → 赵敏);
+- a surname token followed by a token of given-name characters (周/建国, 马/志强, 欧阳/娜娜);
+- a given-name token glued after a word ending in a surname (员林/晓雯 → 林晓雯);
+- a surname before a title or kin term: only the surname is replaced (张医生 → [人名2]医生);
+- 老 or 小 before a common surname: only the surname is replaced (老周 → 老[人名4]);
+- 姓 before a surname.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Iterable
+from itertools import accumulate
+
+from themeflow.deid.spans import Span
+from themeflow.deid.surnames import (
+    COMPOUND_SURNAMES,
+    SURNAMES,
+    TITLE_SURNAMES,
+    TITLES,
+)
+
+# Characters common in given names (and rarely the start of an ordinary word after a surname).
+GIVEN_CHARS = frozenset(
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志红玲梅莉晓燕浩淑芬雯美辉鹏飞宇鑫波斌宁"
+    "海峰俊琳婷慧颖琴云倩萍文凤洁欣雪玉珍红亮健林彬凯婕佳怡嘉睿晨昊轩梓涵子萱轶瑶璐薇琪娟妍颖蕾蓉"
+    "荣庆春秋冬松柏竹菊兵斌民忠诚德仁义礼信智勤俭福禄寿喜元光宏伦东西南北中恒毅远达瑞祥立新建军"
+    "永长宝贵金银铁山川江河湖泉峻岚霖雨霜露彤丹青翠绿紫蓝翔鹤鹰龙凤麟虎豹秀丽娴婉雅静怡悦欢乐"
+    "少小晓思念雯文武彦斯博铭铮锋钢铜卫保国安家邦振兴旺盛昌隆升腾跃志远鸿浩瀚涛波澜清明朗月星辰"
+    "玮琦瑾瑜璇璋珊琛琼瑛蔚蕙芸莹茜芝兰蓓蕊菲萌琦桦楠梓杉柳桐枫榕森淼焱鑫垚磊岩峰崇岭巍嵩"
+)
+
+# Characters jieba glues onto a name that belong to the next word.
+_TRAILING = set("会是在也就都和跟的了着过把被给让要能说讲来去还又才很教帮叫问陪找做打对")
+# Words that are surname-initial `nr` (or look-alike) in jieba's dictionary but ordinary words in speech.
+STOPWORDS = frozenset(
+    "高明 黎明 常德 华为 向东 向东走 张开 王者 周到 周末 周围 周期 高兴 高中 高度 石头 金钱 黄金 马上 林业 "
+    "宋体 程序 方法 方面 安全 白天 江湖 文明 康复 于是 和平 任务 任何 朱红 田野 时间 雷锋 龙头 江南 "
+    "小时 小包 小孔 小费 小车 小牛 小曲 小房 小钱 小解 小龙 小景 小石 小熊 小苗 小段 小项 小成 小季 小温 "
+    "小毛 小童 小金 小叶 小史 小马 老房 老牛 老成 老包 老汤 老庄 老边 老毛 老景 老马 小于 小心 老是 "
+    "冷清 万一 万分 管理 祝福 钟头 司机 商量 严重 毛病 孔子 包括 "
+    "邓小平 毛泽东 周恩来 孙子 关心 华人 温暖".split()
+)
+_NUMERAL_BEFORE = set("一二两三四五六七八九十几每这那哪某半整")
+_RARE_NAME_FREQ = 300
+_PREFIXES = ("老", "小")
+_NAME_WORDS: frozenset[str] = frozenset()
+_TRIGGERS = frozenset(SURNAMES | set(_PREFIXES) | {c[0] for c in COMPOUND_SURNAMES})
+
+
+@functools.lru_cache(maxsize=1)
+def word_tags() -> dict[str, tuple[int, str]]:
+    """jieba's dictionary: word -> (frequency, part-of-speech tag), for words of up to four characters."""
+    import jieba
+
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    out: dict[str, tuple[int, str]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) == 3 and len(parts[0]) <= 4:
+                out[parts[0]] = (int(parts[1]), parts[2])
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def tokenizer():  # type: ignore[no-untyped-def]
+    """jieba_fast_dat over jieba's own dictionary (as the ingest segmenter uses), no user words."""
+    import jieba
+    import jieba_fast_dat
+
+    logging.getLogger("jieba_fast_dat").setLevel(logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tok = jieba_fast_dat.Tokenizer(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"))
+    tok.initialize()
+    return tok
+
+
+def _cjk(text: str) -> bool:
+    return bool(text) and all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _surname_len(word: str) -> int:
+    if word[:2] in COMPOUND_SURNAMES:
+        return 2
+    return 1 if word[:1] in SURNAMES else 0
+
+
+def _is_given(word: str) -> bool:
+    return 1 <= len(word) <= 2 and all(ch in GIVEN_CHARS for ch in word)
+
+
+def _name_like_token(word: str, tags: dict[str, tuple[int, str]]) -> bool:
+    """A surname + given-name token that jieba does not know as an ordinary word."""
+    sur = _surname_len(word)
+    if not sur or not 1 <= len(word) - sur <= 2 or not _cjk(word) or word in STOPWORDS:
+        return False
+    entry = tags.get(word)
+    if not _is_given(word[sur:]) or (len(word) == 3 and word[:2] in tags and word[:2] not in _NAME_WORDS):
+        return False
+    entry = tags.get(word)
+    return entry is None or (entry[1].startswith("nr") and entry[0] < _RARE_NAME_FREQ)
+
+
+def find_names(text: str, tokens: Iterable[str] | None = None) -> list[Span]:
+    """Person-name spans in `text` (a Simplified shadow); `tokens` are its jieba tokens (cut here if None)."""
+    words = list(tokens) if tokens is not None else tokenizer().lcut(text)
+    tags = word_tags()
+    starts = list(accumulate(map(len, words), initial=0))
+    spans: list[Span] = []
+
+    def add(start: int, end: int) -> None:
+        spans.append(Span(start, end, "person", text[start:end]))
+
+    count = len(words)
+    # Only tokens that start with a surname (or 老/小), or follow a word ending in one, can be names.
+    candidates = [i for i, w in enumerate(words) if w[0] in _TRIGGERS]
+    candidates += [
+        i + 1 for i, w in enumerate(words[:-1]) if w[-1] in TITLE_SURNAMES and len(words[i + 1]) == 2
+    ]
+    for i in sorted(set(candidates)):
+        word = words[i]
+        prev = words[i - 1] if i else ""
+        start = starts[i]
+        nxt = words[i + 1] if i + 1 < count else ""
+        after = words[i + 2] if i + 2 < count else ""
+        if not _cjk(word[:1]) or (prev and prev[-1] in _NUMERAL_BEFORE and len(prev) <= 2):
+            continue
+        # 赵敏会 → 赵敏, 李是 → 李: jieba glued the next word's first character on.
+        core = word
+        while len(core) > 1 and core[-1] in _TRAILING and (core not in tags or _name_like_token(core, tags)):
+            core = core[:-1]
+        if prev in _PREFIXES and core in TITLE_SURNAMES and prev + core not in STOPWORDS:
+            add(start, start + 1)  # 老/周, 小/李是
+            continue
+        if len(core) == 2 and core[0] in _PREFIXES and core[1] in TITLE_SURNAMES and core not in STOPWORDS:
+            add(start + 1, start + 2)  # 老周, 小李
+            continue
+        sur = _surname_len(core)
+        if sur and len(core) == sur:
+            # A surname standing alone: before a title, a given name, or after 姓.
+            if prev and prev[-1] in _NUMERAL_BEFORE:
+                continue
+            if nxt in TITLES and core in TITLE_SURNAMES | {c for c in COMPOUND_SURNAMES}:
+                add(start, start + sur)
+            elif prev == "姓" or prev.endswith("姓"):
+                add(start, start + sur)
+            elif (
+                _is_given(nxt)
+                and nxt not in STOPWORDS
+                and core + nxt not in tags
+                and (core in TITLE_SURNAMES or sur == 2 or tags.get(nxt, (0, "nr"))[1].startswith("nr"))
+            ):
+                add(start, start + sur + len(nxt))  # 周/建国, 欧阳/娜娜
+            continue
+        if sur and core[sur:] in TITLES and core[:sur] in TITLE_SURNAMES | COMPOUND_SURNAMES:
+            add(start, start + sur)  # 许姐 as one token
+            continue
+        if _name_like_token(core, tags):
+            add(start, start + len(core))
+            continue
+        if sur and core in tags and tags[core][1].startswith("nr") and len(core) == sur + 1:
+            # A common word that is also a name (高明): a name only with a third character or a title.
+            if len(nxt) == 1 and nxt in GIVEN_CHARS and nxt not in _TRAILING and after[:1] not in GIVEN_CHARS:
+                add(start, start + len(core) + 1)  # 高明/远
+            elif nxt in TITLES and core not in STOPWORDS:
+                add(start, start + len(core))
+            continue
+        if (
+            len(core) == 2
+            and _is_given(core)
+            and (core not in tags or tags[core][1].startswith("nr"))
+            and len(prev) >= 2
+            and prev[-1] in TITLE_SURNAMES
+            and prev not in STOPWORDS
+        ):
+            add(start - 1, start + 2)  # 员林/晓雯 → 林晓雯
+    return spans

@@ -1,0 +1,270 @@
+"""`themeflow run` (each stage only if stale, saying why) and `themeflow status`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from test_themes_fixtures import DEFAULT_UNITS, make_workspace, write_sheet
+from themeflow import pipeline, workspace
+from themeflow.cli.app import app
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def invoke(root: Path, *args: str):  # noqa: ANN201
+    return CliRunner().invoke(app, [*args, "--workspace", str(root)])
+
+
+class FakeStage:
+    """Stands in for a stage module: stale until it runs once."""
+
+    def __init__(
+        self, name: str, calls: list[str], reasons: list[str] | None = None, exit_code: int = 0
+    ) -> None:
+        self.name, self.calls, self.exit_code = name, calls, exit_code
+        self.reasons = ["it has never run"] if reasons is None else reasons
+
+    def stale_reasons(self, ws: Any) -> list[str]:
+        return list(self.reasons)
+
+    def run(self, ws: Any) -> Any:
+        self.calls.append(self.name)
+        self.reasons = []
+        return SimpleNamespace(exit_code=self.exit_code, warnings=[f"{self.name} warned"], skipped=[])
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, FakeStage], list[str]]:
+    calls: list[str] = []
+    stages = {
+        "ingest": FakeStage("ingest", calls, reasons=[]),
+        "code": FakeStage("code", calls, reasons=["data/transcripts/P03.txt was modified"]),
+        "themes": FakeStage("themes", calls),
+    }
+    monkeypatch.setattr(pipeline, "_module", lambda stage: stages[stage])
+    return stages, calls
+
+
+def test_run_runs_only_stale_stages_in_order_and_says_why(tmp_path: Path, fakes: Any) -> None:
+    _stages, calls = fakes
+    result = invoke(tmp_path, "run")
+    assert result.exit_code == 0, result.output
+    assert calls == ["code", "themes"]
+    assert "skipping ingest: up to date" in result.output
+    assert "running code: data/transcripts/P03.txt was modified" in result.output
+    assert "running themes: it has never run" in result.output
+
+
+def test_second_run_skips_everything(tmp_path: Path, fakes: Any) -> None:
+    _stages, calls = fakes
+    invoke(tmp_path, "run")
+    calls.clear()
+    result = invoke(tmp_path, "run")
+    assert calls == [] and "ran nothing (all up to date)" in result.output
+
+
+def test_force_runs_every_stage_and_says_so(tmp_path: Path, fakes: Any) -> None:
+    _stages, calls = fakes
+    result = invoke(tmp_path, "run", "--force")
+    assert calls == ["ingest", "code", "themes"]
+    assert "running ingest: --force" in result.output
+
+
+def test_staleness_is_judged_after_earlier_stages_ran(tmp_path: Path, fakes: Any) -> None:
+    stages, calls = fakes
+    stages["themes"].reasons = []
+    original = stages["code"].run
+
+    def code_then_sheet_changes(ws: Any) -> Any:
+        stages["themes"].reasons = ["analysis/02-code/units.xlsx was modified"]
+        return original(ws)
+
+    stages["code"].run = code_then_sheet_changes  # type: ignore[method-assign]
+    steps = pipeline.run(workspace.load(tmp_path)).steps
+    assert [(s.stage, s.action) for s in steps] == [("ingest", "skip"), ("code", "run"), ("themes", "run")]
+    assert calls == ["code", "themes"]
+
+
+def test_run_exit_code_is_the_worst_stage_exit_code(tmp_path: Path, fakes: Any) -> None:
+    stages, _calls = fakes
+    stages["code"].exit_code = 1  # e.g. ingest/code reported skipped files
+    result = invoke(tmp_path, "run")
+    assert result.exit_code == 1
+    assert "code: code warned" in result.output
+
+
+def test_run_json_lists_every_step(tmp_path: Path, fakes: Any) -> None:
+    result = invoke(tmp_path, "run", "--json")
+    data = json.loads(result.stdout)
+    assert [(s["stage"], s["action"]) for s in data["steps"]] == [
+        ("ingest", "skip"),
+        ("code", "run"),
+        ("themes", "run"),
+    ]
+
+
+def test_a_stage_error_stops_the_run_with_its_message(tmp_path: Path, fakes: Any) -> None:
+    from themeflow.errors import InputError
+
+    stages, calls = fakes
+
+    def broken(ws: Any) -> Any:
+        raise InputError('code "T9" is not in the codebook', file="units.xlsx", row=7)
+
+    stages["code"].run = broken  # type: ignore[method-assign]
+    result = invoke(tmp_path, "run")
+    assert result.exit_code == 2
+    assert 'units.xlsx row 7: code "T9" is not in the codebook' in result.output
+    assert calls == []  # themes never ran
+
+
+# --- status ----------------------------------------------------------------------------------------
+
+
+def test_status_counts_decisions_per_coder_and_transcript(tmp_path: Path) -> None:
+    report = pipeline.status(workspace.load(make_workspace(tmp_path)))
+    progress = report["progress"]
+    assert progress["total"] == {
+        "units": 8,
+        "pending": 1,
+        "accepted": 6,
+        "rejected": 1,
+        "stale": 0,
+        "orphaned": 1,
+    }
+    assert list(progress["by_coder"]) == ["李老师", "王老师", "(unassigned)"]
+    assert progress["by_coder"]["李老师"] == {
+        "units": 3,
+        "pending": 0,
+        "accepted": 2,
+        "rejected": 1,
+        "stale": 0,
+        "orphaned": 1,
+    }
+    assert progress["by_coder"]["(unassigned)"]["pending"] == 1
+    assert progress["by_transcript"]["P05"] == {
+        "units": 1,
+        "pending": 1,
+        "accepted": 0,
+        "rejected": 0,
+        "stale": 0,
+        "orphaned": 0,
+    }
+
+
+def test_status_says_which_stages_are_stale_and_why(tmp_path: Path) -> None:
+    from themeflow import themes
+
+    root = make_workspace(tmp_path)
+    ws = workspace.load(root)
+    states = {s["stage"]: s for s in pipeline.status(ws)["stages"]}
+    assert states["themes"] == {"stage": "themes", "state": "not run", "reasons": ["it has never run"]}
+    themes.run(ws)
+    assert {s["stage"]: s["state"] for s in pipeline.status(ws)["stages"]}["themes"] == "fresh"
+    units = [dict(u) for u in DEFAULT_UNITS]
+    units[-1]["decision"] = "拒绝"
+    write_sheet(root, units)
+    states = {s["stage"]: s for s in pipeline.status(ws)["stages"]}
+    assert states["themes"]["state"] == "stale"
+    assert states["themes"]["reasons"] == ["analysis/02-code/units.csv was modified"]
+    assert "agree" not in states
+
+
+def test_status_json_is_the_library_result(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path)
+    result = invoke(root, "status", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == json.loads(json.dumps(pipeline.status(workspace.load(root))))
+
+
+def test_status_prints_progress_tables(tmp_path: Path) -> None:
+    result = invoke(make_workspace(tmp_path), "status")
+    assert result.exit_code == 0
+    assert "Coder progress" in result.output and "王老师" in result.output and "(unassigned)" in result.output
+
+
+def test_status_without_a_sheet_says_to_run_code(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path)
+    (root / "analysis" / "02-code" / "units.csv").unlink()
+    result = invoke(root, "status")
+    assert result.exit_code == 0
+    assert "no coder sheet yet" in result.output
+
+
+def test_status_lists_agree_when_it_has_run(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path)
+    (root / "analysis" / "03-agree").mkdir(parents=True)
+    states = [s["stage"] for s in pipeline.status(workspace.load(root))["stages"]]
+    assert states == ["ingest", "code", "agree", "themes"]
+
+
+def test_coder_progress_counts_chinese_decisions() -> None:
+    rows = [
+        {"decision": "接受", "coder": "甲", "transcript_id": "P1"},
+        {"decision": "拒绝", "coder": "甲", "transcript_id": "P1", "status": "stale"},
+    ]
+    total = pipeline.coder_progress(rows)["total"]
+    assert (total["accepted"], total["rejected"], total["stale"]) == (1, 1, 1)
+
+
+# --- the real pipeline ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_workspace(tmp_path: Path) -> Path:
+    """A workspace over three of the demo transcripts with the demo codebook."""
+    root = tmp_path / "demo"
+    assert CliRunner().invoke(app, ["init", str(root)]).exit_code == 0
+    sources = sorted((REPO / "data" / "transcripts").glob("P0[1-3]*"))
+    assert sources, "demo transcripts missing"
+    for source in sources:
+        shutil.copy(source, root / "data" / "transcripts" / source.name)
+    shutil.copy(REPO / "data" / "participants.csv", root / "data" / "participants.csv")
+    shutil.copy(REPO / "codebooks" / "peer-support.yaml", root / "codebooks" / "codebook.yaml")
+    return root
+
+
+def test_real_pipeline_runs_each_stage_once_then_only_themes_after_decisions(demo_workspace: Path) -> None:
+    from themeflow import sheet
+
+    first = invoke(demo_workspace, "run")
+    assert first.exit_code in (0, 1), first.output  # 1 only if a transcript were skipped
+    assert "running ingest: it has never run" in first.output
+    assert "running themes: it has never run" in first.output
+    assert (demo_workspace / "analysis" / "04-themes" / "report.html").exists()
+    again = invoke(demo_workspace, "run")
+    assert "running" not in again.output and "ran nothing" in again.output
+
+    ws = workspace.load(demo_workspace)
+    header, rows = sheet.read_rows(ws.sheet_path)
+    for row in rows:
+        row["decision"] = "accept"
+    assert invoke(demo_workspace, "themes", "--check").exit_code == 0
+    sheet.write(
+        ws.sheet_path,
+        sheet.ordered_columns(header, rows),
+        [{k: v for k, v in r.items() if k != "_row"} for r in rows],
+        [],
+        [],
+    )
+    assert invoke(demo_workspace, "themes", "--check").exit_code == 1
+    third = invoke(demo_workspace, "run")
+    assert (
+        "skipping ingest" in third.output
+        and "running themes: analysis/02-code/units.xlsx was modified" in third.output
+    )
+    assert invoke(demo_workspace, "themes", "--check").exit_code == 0
+    status = pipeline.status(ws)
+    assert {s["stage"]: s["state"] for s in status["stages"]} == {
+        "ingest": "fresh",
+        "code": "fresh",
+        "themes": "fresh",
+    }
+    assert status["progress"]["total"]["accepted"] == len(rows)
