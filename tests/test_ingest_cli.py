@@ -33,9 +33,11 @@ def study(tmp_path: Path) -> Path:
     result = invoke("init", str(root))
     assert result.exit_code == 0, result.output
     (root / "data" / "transcripts" / "P01_访谈.txt").write_text(
-        "访谈者：你在心园最好的朋友是谁？\n受访者：老周吧。我们俩一起来的。\n", encoding="utf-8")
+        "访谈者：你在心园最好的朋友是谁？\n受访者：老周吧。我们俩一起来的。\n", encoding="utf-8"
+    )
     (root / "data" / "transcripts" / "P02_访谈.txt").write_text(
-        "问：你平时都做些什么？\n答：上午做手工，下午打打牌。\n", encoding="utf-8")
+        "问：你平时都做些什么？\n答：上午做手工，下午打打牌。\n", encoding="utf-8"
+    )
     return root
 
 
@@ -43,7 +45,13 @@ def test_init_scaffolds_a_workspace_and_never_overwrites(tmp_path: Path) -> None
     root = tmp_path / "new"
     result = invoke("init", str(root))
     assert result.exit_code == 0
-    for name in ("themeflow.yaml", ".gitignore", "codebooks/codebook.yaml", "dictionary.txt", "data/transcripts"):
+    for name in (
+        "themeflow.yaml",
+        ".gitignore",
+        "codebooks/codebook.yaml",
+        "dictionary.txt",
+        "data/transcripts",
+    ):
         assert (root / name).exists(), name
     assert ".themeflow/" in (root / ".gitignore").read_text(encoding="utf-8")
     (root / "themeflow.yaml").write_text("output: results\n", encoding="utf-8")
@@ -92,13 +100,26 @@ def test_explicit_folder_overrides_the_workspace(study: Path, tmp_path: Path) ->
     "name, data, message",
     [
         ("P03_空.txt", b"", "skipped data/transcripts/P03_空.txt: the file is empty"),
-        ("P03_图.txt", b"\x00\x01\x02PNG" * 50, "skipped data/transcripts/P03_图.txt: looks like a binary file"),
-        ("P03_乱码.txt", b"\x80\x81\xff\xfe\x80" * 40,
-         "skipped data/transcripts/P03_乱码.txt: cannot be decoded as UTF-8, GB18030/GBK or Big5"),
-        ("P03_坏.docx", b"PK\x03\x04 broken", "skipped data/transcripts/P03_坏.docx: is not a readable .docx"),
+        (
+            "P03_图.txt",
+            b"\x00\x01\x02PNG" * 50,
+            "skipped data/transcripts/P03_图.txt: looks like a binary file",
+        ),
+        (
+            "P03_乱码.txt",
+            b"\x80\x81\xff\xfe\x80" * 40,
+            "skipped data/transcripts/P03_乱码.txt: cannot be decoded as UTF-8, GB18030/GBK or Big5",
+        ),
+        (
+            "P03_坏.docx",
+            b"PK\x03\x04 broken",
+            "skipped data/transcripts/P03_坏.docx: is not a readable .docx",
+        ),
     ],
 )
-def test_bad_transcript_is_named_skipped_and_exit_code_is_1(study: Path, name: str, data: bytes, message: str) -> None:
+def test_bad_transcript_is_named_skipped_and_exit_code_is_1(
+    study: Path, name: str, data: bytes, message: str
+) -> None:
     (study / "data" / "transcripts" / name).write_bytes(data)
     result = invoke("ingest", "-w", str(study))
     assert result.exit_code == 1
@@ -188,7 +209,8 @@ def test_demo_corpus_ingests_with_every_format_decoded(tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["transcripts"]
     assert len(manifest) == 14
     assert sorted((e["participant_id"] for e in manifest.values()), key=lambda p: int(p[1:])) == [
-        f"P{i}" for i in range(1, 15)]
+        f"P{i}" for i in range(1, 15)
+    ]
     encodings = {e["encoding"] for e in manifest.values()}
     assert {"gb18030", "big5", "docx", "utf-8"} <= encodings
     assert all(e["warnings"] == [] for e in manifest.values())
@@ -201,11 +223,13 @@ def test_demo_corpus_ingests_with_every_format_decoded(tmp_path: Path) -> None:
         participant = sum(r["role"] == "participant" for r in mine)
         assert participant > len(mine) / 2, f"{transcript_id}: the interviewer should not speak most"
         text = (out / "transcripts" / f"{transcript_id}.txt").read_text(encoding="utf-8")
-        assert all(text[int(r["start"]):int(r["end"])] == r["text"] for r in mine)
+        assert all(text[int(r["start"]) : int(r["end"])] == r["text"] for r in mine)
         assert "\ufffd" not in text, f"{transcript_id} was decoded with replacement characters"
     traditional = [e for e in manifest.values() if e["encoding"] == "big5"]
     assert traditional
-    big5_text = (out / "transcripts" / f"{Path(traditional[0]['source']).stem}.txt").read_text(encoding="utf-8")
+    big5_text = (out / "transcripts" / f"{Path(traditional[0]['source']).stem}.txt").read_text(
+        encoding="utf-8"
+    )
     assert "訪談" in big5_text
     kept = (out / "participants.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert "name" not in kept and "participant_id" in kept

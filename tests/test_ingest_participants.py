@@ -41,8 +41,16 @@ def test_xlsx_is_read_and_numbers_lose_their_decimal_point(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     "name, expected",
-    [("P01_访谈.txt", "P1"), ("p3.docx", "P3"), ("访谈_P12_转写.md", "P12"), ("P-07 interview.txt", "P7"),
-     ("受访者05.txt", "P5"), ("interviewee_14.txt", "P14"), ("访谈记录.txt", None), ("Pilot.txt", None)],
+    [
+        ("P01_访谈.txt", "P1"),
+        ("p3.docx", "P3"),
+        ("访谈_P12_转写.md", "P12"),
+        ("P-07 interview.txt", "P7"),
+        ("受访者05.txt", "P5"),
+        ("interviewee_14.txt", "P14"),
+        ("访谈记录.txt", None),
+        ("Pilot.txt", None),
+    ],
 )
 def test_id_from_file_name_ignores_leading_zeros(name: str, expected: str | None) -> None:
     assert participants.id_from_filename(name) == expected
@@ -100,5 +108,11 @@ def test_csv_text_is_sorted_naturally_and_drops_identifying_columns(tmp_path: Pa
 
 
 def test_normalise_id_and_sort_key() -> None:
-    assert [participants.normalise_id(v) for v in ["P01", "p 3", "7", "S-02", "甲"]] == ["P1", "P3", "P7", "S2", "甲"]
+    assert [participants.normalise_id(v) for v in ["P01", "p 3", "7", "S-02", "甲"]] == [
+        "P1",
+        "P3",
+        "P7",
+        "S2",
+        "甲",
+    ]
     assert sorted(["P10", "P2", "P1"], key=participants.sort_key) == ["P1", "P2", "P10"]

@@ -45,8 +45,13 @@ def test_label_with_timestamp_takes_text_on_the_same_or_the_next_line(separator:
     assert split_turns(normalise(raw)).scheme == "labels-with-timestamps"
 
 
-@pytest.mark.parametrize("raw", ["访谈者（00:03:12）：你好吗？\n受访者（00:03:20）：还行。\n",
-                                 "访谈者 [00:03:12]：你好吗？\n受访者 [00:03:20]：还行。\n"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "访谈者（00:03:12）：你好吗？\n受访者（00:03:20）：还行。\n",
+        "访谈者 [00:03:12]：你好吗？\n受访者 [00:03:20]：还行。\n",
+    ],
+)
 def test_bracketed_timestamp_between_label_and_colon(raw: str) -> None:
     assert turns_of(raw) == [("访谈者", I, ["你好吗？"]), ("受访者", P, ["还行。"])]
 
@@ -67,20 +72,32 @@ def test_transcription_service_exports_find_the_asker_as_interviewer(raw: str) -
 
 
 def test_service_export_where_the_participant_speaks_first() -> None:
-    raw = ("说话人1 00:00:01\n好了吗？开始了？\n说话人2 00:00:03\n开始了。你来心园几年了？\n说话人1 00:00:09\n五年了。\n"
-           "说话人2 00:00:12\n平时跟谁聊得多？\n说话人1 00:00:15\n老李。\n")
+    raw = (
+        "说话人1 00:00:01\n好了吗？开始了？\n说话人2 00:00:03\n开始了。你来心园几年了？\n说话人1 00:00:09\n五年了。\n"
+        "说话人2 00:00:12\n平时跟谁聊得多？\n说话人1 00:00:15\n老李。\n"
+    )
     assert [r for _, r, _ in turns_of(raw)] == [P, I, P, I, P]
 
 
 def test_bracketed_timestamps_before_labels_are_not_speech() -> None:
     raw = "[00:12:31] 访谈者：你好吗？\n[00:12:35] 受访者：挺好。\n00:12:40 受访者：真的挺好。\n"
-    assert turns_of(raw) == [("访谈者", I, ["你好吗？"]), ("受访者", P, ["挺好。"]), ("受访者", P, ["真的挺好。"])]
+    assert turns_of(raw) == [
+        ("访谈者", I, ["你好吗？"]),
+        ("受访者", P, ["挺好。"]),
+        ("受访者", P, ["真的挺好。"]),
+    ]
 
 
 def test_recurring_unknown_labels_find_the_asker_as_interviewer() -> None:
     raw = "小王：嗯，好的。\n张医生：最近怎么样？睡得好吗？\n小王：还行。\n张医生：药按时吃了吗？\n小王：吃了。\n"
     turns = turns_of(raw)
-    assert [(s, r) for s, r, _ in turns] == [("小王", P), ("张医生", I), ("小王", P), ("张医生", I), ("小王", P)]
+    assert [(s, r) for s, r, _ in turns] == [
+        ("小王", P),
+        ("张医生", I),
+        ("小王", P),
+        ("张医生", I),
+        ("小王", P),
+    ]
     assert split_turns(normalise(raw)).scheme == "recurring-labels"
 
 
@@ -96,7 +113,11 @@ def test_a_third_speaker_who_recurs_gets_turns_of_their_own() -> None:
 
 def test_quoted_speech_at_line_start_is_not_a_speaker() -> None:
     raw = "访谈者：你妈怎么说？\n受访者：她就说了一句。\n我妈说：你要按时吃药。\n我妈说：别老熬夜。\n"
-    assert turns_of(raw)[1] == ("受访者", P, ["她就说了一句。", "我妈说：你要按时吃药。", "我妈说：别老熬夜。"])
+    assert turns_of(raw)[1] == (
+        "受访者",
+        P,
+        ["她就说了一句。", "我妈说：你要按时吃药。", "我妈说：别老熬夜。"],
+    )
 
 
 def test_preamble_before_the_first_label_is_not_segmented() -> None:
@@ -107,8 +128,10 @@ def test_preamble_before_the_first_label_is_not_segmented() -> None:
 
 def test_continuation_lines_belong_to_the_turn_above() -> None:
     raw = "访谈者：\n你好，最近怎么样？\n受访者：我想想。\n就是那个时候吧。\n\n后来就好了。\n"
-    assert turns_of(raw) == [("访谈者", I, ["你好，最近怎么样？"]),
-                             ("受访者", P, ["我想想。", "就是那个时候吧。", "后来就好了。"])]
+    assert turns_of(raw) == [
+        ("访谈者", I, ["你好，最近怎么样？"]),
+        ("受访者", P, ["我想想。", "就是那个时候吧。", "后来就好了。"]),
+    ]
 
 
 def test_file_without_labels_is_one_participant_turn_with_a_warning() -> None:

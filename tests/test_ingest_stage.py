@@ -14,11 +14,17 @@ from themeflow.errors import UsageError
 from themeflow.ingest.stage import read_segments
 
 FILES = {
-    "P01_访谈.txt": ("访谈记录\n访谈者：你来阳光心园多久了？\n受访者：三年多了。刚来的时候谁也不认识。\n"
-                    "访谈者：现在呢？\n受访者：现在好多了，跟老李他们天天一起吃饭。\n").encode("utf-8"),
-    "P02_访谈.txt": ("问：平时谁跟你聊得最多？\r\n答：小陈吧。她也是双相情感障碍，我们能聊到一块去。\r\n").encode("gb18030"),
-    "P03_訪談.txt": "訪談者：你覺得這裡的朋友怎麼樣？\n受訪者：挺好的，然後離開醫院以後就常常見面。\n".encode("big5"),
-    "P04_转写.md": "说话人1 00:00:03\n今天谢谢你来。\n说话人2 00:00:06\n没事，我也想聊聊。\n".encode("utf-8"),
+    "P01_访谈.txt": (
+        "访谈记录\n访谈者：你来阳光心园多久了？\n受访者：三年多了。刚来的时候谁也不认识。\n"
+        "访谈者：现在呢？\n受访者：现在好多了，跟老李他们天天一起吃饭。\n"
+    ).encode(),
+    "P02_访谈.txt": (
+        "问：平时谁跟你聊得最多？\r\n答：小陈吧。她也是双相情感障碍，我们能聊到一块去。\r\n"
+    ).encode("gb18030"),
+    "P03_訪談.txt": "訪談者：你覺得這裡的朋友怎麼樣？\n受訪者：挺好的，然後離開醫院以後就常常見面。\n".encode(
+        "big5"
+    ),
+    "P04_转写.md": "说话人1 00:00:03\n今天谢谢你来。\n说话人2 00:00:06\n没事，我也想聊聊。\n".encode(),
 }
 
 
@@ -27,7 +33,8 @@ def make_workspace(root: Path, files: dict[str, bytes] = FILES) -> workspace.Wor
     for name, data in files.items():
         (root / "data" / "transcripts" / name).write_bytes(data)
     (root / "data" / "participants.csv").write_text(
-        "participant_id,name,sex,age\nP1,周某,男,41\nP2,陈某,女,35\nP3,林某,女,38\nP4,孙某,男,52\n", encoding="utf-8"
+        "participant_id,name,sex,age\nP1,周某,男,41\nP2,陈某,女,35\nP3,林某,女,38\nP4,孙某,男,52\n",
+        encoding="utf-8",
     )
     return workspace.load(root)
 
@@ -44,15 +51,35 @@ def ws(tmp_path: Path) -> workspace.Workspace:
 
 def test_first_run_writes_every_artefact_with_exact_offsets(ws: workspace.Workspace) -> None:
     result = ingest.run(ws)
-    assert (result.processed, result.skipped, result.exit_code) == (["P01_访谈", "P02_访谈", "P03_訪談", "P04_转写"], [], 0)
+    assert (result.processed, result.skipped, result.exit_code) == (
+        ["P01_访谈", "P02_访谈", "P03_訪談", "P04_转写"],
+        [],
+        0,
+    )
     rows = read_segments(ws.ingest_dir)
-    assert list(rows[0]) == ["segment_id", "transcript_id", "participant_id", "turn", "speaker", "role",
-                             "start", "end", "text", "tokens"]
+    assert list(rows[0]) == [
+        "segment_id",
+        "transcript_id",
+        "participant_id",
+        "turn",
+        "speaker",
+        "role",
+        "start",
+        "end",
+        "text",
+        "tokens",
+    ]
     for row in rows:
-        transcript = (ws.ingest_dir / "transcripts" / f"{row['transcript_id']}.txt").read_text(encoding="utf-8")
-        assert transcript[int(row["start"]):int(row["end"])] == row["text"]
+        transcript = (ws.ingest_dir / "transcripts" / f"{row['transcript_id']}.txt").read_text(
+            encoding="utf-8"
+        )
+        assert transcript[int(row["start"]) : int(row["end"])] == row["text"]
     assert {r["transcript_id"]: r["participant_id"] for r in rows} == {
-        "P01_访谈": "P1", "P02_访谈": "P2", "P03_訪談": "P3", "P04_转写": "P4"}
+        "P01_访谈": "P1",
+        "P02_访谈": "P2",
+        "P03_訪談": "P3",
+        "P04_转写": "P4",
+    }
     assert "访谈记录" not in {r["text"] for r in rows}  # the preamble is not speech
     traditional = [r for r in rows if r["transcript_id"] == "P03_訪談" and r["role"] == "participant"]
     assert traditional[0]["text"] == "挺好的，然後離開醫院以後就常常見面。"
@@ -106,7 +133,10 @@ def test_removed_file_disappears_from_the_artefacts_and_is_reported(ws: workspac
     assert result.removed == ["P02_访谈"]
     assert "P02_访谈" not in {r["transcript_id"] for r in read_segments(ws.ingest_dir)}
     assert not (ws.ingest_dir / "transcripts" / "P02_访谈.txt").exists()
-    assert "P02_访谈" not in json.loads((ws.ingest_dir / "manifest.json").read_text(encoding="utf-8"))["transcripts"]
+    assert (
+        "P02_访谈"
+        not in json.loads((ws.ingest_dir / "manifest.json").read_text(encoding="utf-8"))["transcripts"]
+    )
     assert "participants without a transcript: P2" in result.warnings
 
 
@@ -123,14 +153,18 @@ def test_changing_the_dictionary_reprocesses_everything(ws: workspace.Workspace)
     ws.dictionary_file.write_text("一起吃饭\n", encoding="utf-8")
     assert "dictionary.txt was modified" in ingest.stale_reasons(ws)
     result = ingest.run(ws)
-    assert sorted(result.processed) == ["P01_访谈", "P02_访谈", "P03_訪談", "P04_转写"] and result.reused == []
+    assert (
+        sorted(result.processed) == ["P01_访谈", "P02_访谈", "P03_訪談", "P04_转写"] and result.reused == []
+    )
     assert any("一起吃饭" in r["tokens"].split(" ") for r in read_segments(ws.ingest_dir))
 
 
 def test_changing_the_engine_reprocesses_everything(ws: workspace.Workspace) -> None:
     ingest.run(ws)
     config = ws.root / "themeflow.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("engine: jieba-fast", "engine: jieba"), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("engine: jieba-fast", "engine: jieba"), encoding="utf-8"
+    )
     ws2 = workspace.load(ws.root)
     assert ingest.stale_reasons(ws2) == ["settings changed: engine"]
     assert len(ingest.run(ws2).processed) == 4
@@ -154,7 +188,9 @@ def test_two_runs_in_two_folders_give_byte_identical_artefacts(tmp_path: Path) -
     assert lock_a is not None and lock_b is not None and lock_a.deps == lock_b.deps
 
 
-def test_explicit_folder_and_participants_override_the_workspace(ws: workspace.Workspace, tmp_path: Path) -> None:
+def test_explicit_folder_and_participants_override_the_workspace(
+    ws: workspace.Workspace, tmp_path: Path
+) -> None:
     other = tmp_path / "other"
     other.mkdir()
     shutil.copy(ws.transcripts_dir / "P01_访谈.txt", other / "周先生.txt")
@@ -173,10 +209,15 @@ def test_unknown_participants_and_missing_ids_are_warned(ws: workspace.Workspace
     assert any(w.startswith("data/transcripts/周先生补充.txt: no participant id") for w in result.warnings)
 
 
-def test_file_without_labels_is_ingested_as_one_participant_turn_with_a_warning(ws: workspace.Workspace) -> None:
+def test_file_without_labels_is_ingested_as_one_participant_turn_with_a_warning(
+    ws: workspace.Workspace,
+) -> None:
     (ws.transcripts_dir / "P05_笔记.txt").write_text("我觉得这里挺好的。大家都很照顾我。\n", encoding="utf-8")
     result = ingest.run(ws)
-    assert "data/transcripts/P05_笔记.txt: no speaker labels recognised: read as one participant turn" in result.warnings
+    assert (
+        "data/transcripts/P05_笔记.txt: no speaker labels recognised: read as one participant turn"
+        in result.warnings
+    )
     rows = [r for r in read_segments(ws.ingest_dir) if r["transcript_id"] == "P05_笔记"]
     assert [(r["role"], r["turn"]) for r in rows] == [("participant", "1"), ("participant", "1")]
 
@@ -191,8 +232,9 @@ def test_file_without_labels_is_ingested_as_one_participant_turn_with_a_warning(
         ("P05_标题.txt", "……\n——\n（ ）\n".encode(), "has no speech to segment"),
     ],
 )
-def test_bad_file_is_skipped_by_name_and_the_rest_still_ingests(ws: workspace.Workspace, name: str, data: bytes,
-                                                                  reason: str) -> None:
+def test_bad_file_is_skipped_by_name_and_the_rest_still_ingests(
+    ws: workspace.Workspace, name: str, data: bytes, reason: str
+) -> None:
     (ws.transcripts_dir / name).write_bytes(data)
     result = ingest.run(ws)
     assert [(f, r[: len(reason)]) for f, r in result.skipped] == [(f"data/transcripts/{name}", reason)]

@@ -8,7 +8,13 @@ import pytest
 
 from themeflow.errors import InputError
 from themeflow.ingest import segmenter as segmenter_mod
-from themeflow.ingest.segmenter import Segmenter, builtin_words, read_dictionary, simplified_shadow, vocabulary_digest
+from themeflow.ingest.segmenter import (
+    Segmenter,
+    builtin_words,
+    read_dictionary,
+    simplified_shadow,
+    vocabulary_digest,
+)
 
 # A fixed text of interview-like sentences (synthetic). Both engines must agree on all of it except the
 # differences pinned in ENGINE_DIFFERENCES (documented in docs/ingest.md).
@@ -48,10 +54,14 @@ FIXED_TEXT = [
 # sentence index -> (jieba tokens, jieba-fast tokens) where they differ: jieba_fast_dat splits decimals
 # at the point and a number from its percent sign; jieba keeps `1.5` and `20%` whole.
 ENGINE_DIFFERENCES = {
-    1: ("那|时候|我|每天|吃|1.5|片药|，|吃|完|就|想|睡觉|。",
-        "那|时候|我|每天|吃|1|.|5|片药|，|吃|完|就|想|睡觉|。"),
-    23: ("药|的|副作用|挺大|的|，|手抖|，|体重|涨|了|10.5|公斤|，|占|了|差不多|20%|。",
-         "药|的|副作用|挺大|的|，|手抖|，|体重|涨|了|10|.|5|公斤|，|占|了|差不多|20|%|。"),
+    1: (
+        "那|时候|我|每天|吃|1.5|片药|，|吃|完|就|想|睡觉|。",
+        "那|时候|我|每天|吃|1|.|5|片药|，|吃|完|就|想|睡觉|。",
+    ),
+    23: (
+        "药|的|副作用|挺大|的|，|手抖|，|体重|涨|了|10.5|公斤|，|占|了|差不多|20%|。",
+        "药|的|副作用|挺大|的|，|手抖|，|体重|涨|了|10|.|5|公斤|，|占|了|差不多|20|%|。",
+    ),
 }
 
 DOMAIN_WORDS = ["阳光心园", "精神分裂症", "双相情感障碍", "日间照料"]
@@ -79,7 +89,9 @@ def test_domain_words_and_workspace_dictionary_words_stay_whole(engine: str, tmp
     dictionary.write_text("# 工作区词典\n康复手工坊 10 n\n同伴小组\n", encoding="utf-8")
     words = [(w, None, None) for w in builtin_words()] + read_dictionary(dictionary)
     seg = Segmenter(engine, words)
-    sentence = "我在阳光心园的日间照料认识了精神分裂症和双相情感障碍的朋友，周三去康复手工坊，周五参加同伴小组。"
+    sentence = (
+        "我在阳光心园的日间照料认识了精神分裂症和双相情感障碍的朋友，周三去康复手工坊，周五参加同伴小组。"
+    )
     tokens = seg.cut_original(sentence)
     for word in DOMAIN_WORDS + ["康复手工坊", "同伴小组"]:
         assert word in tokens, f"{word} split: {tokens}"
@@ -108,7 +120,9 @@ def test_shadow_keeps_length_so_offsets_carry_over() -> None:
     assert simplified_shadow("hello") == "hello" and simplified_shadow("") == ""
 
 
-def test_shadow_falls_back_to_characters_when_a_phrase_changes_length(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shadow_falls_back_to_characters_when_a_phrase_changes_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     class Converter:
         def convert(self, text: str) -> str:
             return {"後": "后", "離": "离"}.get(text, text) if len(text) == 1 else text + "多"

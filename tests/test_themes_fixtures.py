@@ -50,7 +50,7 @@ PARTICIPANTS = [
 TEXTS = {
     "P01": "我每天来这里和大家聊天，心里舒服多了。",
     "P02": "在这里不用掩饰自己，大家都一样。",
-    "P03": "老张跟我讲他吃药的经验，我学到很多。",
+    "P03": "老病友跟我讲他吃药的经验，我学到很多。",
     "P04": "平时就是打打牌，聊聊天。",
     "P05": "我也不知道说什么好。",
 }
@@ -103,7 +103,7 @@ DEFAULT_UNITS = [
         "u04", "P02", "T1.2", "在这里不用掩饰自己", coder="李老师", translation="Here I don't have to hide."
     ),
     unit("u05", "P02", "T1.1", "大家都一样", decision="reject", coder="李老师"),
-    unit("u06", "P03", "T2.1", "老张跟我讲他吃药的经验", status="orphaned", coder="李老师"),
+    unit("u06", "P03", "T2.1", "老病友跟我讲他吃药的经验", status="orphaned", coder="李老师"),
     unit("u07", "P04", "T1.1", "聊聊天", decision="接受"),
     unit("u08", "P05", "T2.1", "我也不知道说什么好", decision=""),
 ]

@@ -43,7 +43,7 @@ def test_accepted_orphaned_unit_counts_and_is_flagged(files: dict[str, bytes]) -
 
 def test_rejected_orphaned_unit_does_not_count(tmp_path: Path) -> None:
     units = [
-        unit("u1", "P03", "T2.1", "老张跟我讲他吃药的经验", decision="reject", status="orphaned"),
+        unit("u1", "P03", "T2.1", "老病友跟我讲他吃药的经验", decision="reject", status="orphaned"),
         unit("u2", "P01", "T1.1", "和大家聊天"),
     ]
     files = compute(workspace.load(make_workspace(tmp_path, units)))[1]

@@ -34,7 +34,9 @@ def test_init_returns_what_it_created_and_then_nothing(tmp_path: Path) -> None:
 def test_settings_merge_into_defaults_and_paths_are_relative_to_the_workspace(tmp_path: Path) -> None:
     (tmp_path / "themeflow.yaml").write_text(
         "transcripts: 访谈/原始\noutput: out\nsheet_format: CSV\nsegmentation: {engine: jieba}\n"
-        f"participants: {tmp_path / 'elsewhere.xlsx'}\n", encoding="utf-8")
+        f"participants: {tmp_path / 'elsewhere.xlsx'}\n",
+        encoding="utf-8",
+    )
     ws = workspace.load(tmp_path)
     assert ws.transcripts_dir == tmp_path.resolve() / "访谈" / "原始"
     assert ws.participants_file == tmp_path / "elsewhere.xlsx"
@@ -73,7 +75,9 @@ def test_bad_settings_are_input_errors_naming_the_file(tmp_path: Path, config: s
 
 
 def test_yaml_error_names_the_line(tmp_path: Path) -> None:
-    (tmp_path / "themeflow.yaml").write_text("output: out\ncoders: [lin\nsheet_format: csv\n", encoding="utf-8")
+    (tmp_path / "themeflow.yaml").write_text(
+        "output: out\ncoders: [lin\nsheet_format: csv\n", encoding="utf-8"
+    )
     with pytest.raises(InputError) as info:
         workspace.load(tmp_path)
     assert info.value.problem.line is not None and info.value.problem.line >= 2

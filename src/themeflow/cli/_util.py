@@ -50,10 +50,18 @@ QuietOpt = Opt(False, "--quiet", "-q", help="Print only errors.")
 JsonOpt = Opt(False, "--json", help="Print the result as JSON (for scripts).")
 
 
-def load_workspace(workspace: Path | None) -> Any:
+def load_workspace(workspace: Path | None, deid_warning: bool = True) -> Any:
+    """Load the workspace; every command that reads analysis/ warns loudly when it is not de-identified."""
     from themeflow import workspace as ws
 
-    return ws.load(workspace or state.workspace)
+    loaded = ws.load(workspace or state.workspace)
+    if deid_warning:
+        from themeflow.deid.status import warning_for
+
+        message = warning_for(loaded)
+        if message:
+            warn(message)
+    return loaded
 
 
 def is_quiet(quiet: bool) -> bool:

@@ -18,7 +18,6 @@ from themeflow.cli._util import (
     load_workspace,
     print_json,
     wants_json,
-    warn,
 )
 
 
@@ -35,12 +34,8 @@ def audit_cli(
     Example: themeflow audit exports/study.qdpx
     """
     from themeflow.deid.audit import scan
-    from themeflow.deid.status import warning_for
 
     ws = guarded(lambda: load_workspace(workspace))
-    off = warning_for(ws)
-    if off:
-        warn(off)
     findings = guarded(lambda: scan(ws, list(paths or [])))
     if wants_json(as_json):
         print_json([f.to_dict() for f in findings])

@@ -40,7 +40,7 @@ def ingest_cli(
 
     from themeflow import ingest
 
-    ws = guarded(lambda: load_workspace(workspace))
+    ws = guarded(lambda: load_workspace(workspace, deid_warning=False))
     quiet = is_quiet(quiet) or wants_json(as_json)
     if no_deid or not ws.section("deid").get("enabled", True):
         warn("de-identification is OFF: analysis/ will contain names and numbers; do not share it")

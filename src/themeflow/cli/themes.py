@@ -43,13 +43,24 @@ def themes_cli(
     ws = guarded(lambda: load_workspace(workspace))
     quiet = is_quiet(quiet)
     if check:
+        # CI's check: summaries current AND nothing personal left in the shareable artefacts.
+        from themeflow.deid.audit import scan
+
         if wants_json(as_json):
             differences = guarded(lambda: themes.check(ws))
-            print_json({"current": not differences, "differences": differences})
-            raise typer.Exit(code=1 if differences else 0)
+            findings = guarded(lambda: scan(ws, []))
+            print_json({"current": not differences, "differences": differences,
+                        "audit": [f.to_dict() for f in findings]})
+            raise typer.Exit(code=1 if differences or findings else 0)
         guarded(lambda: themes.verify(ws))
+        findings = guarded(lambda: scan(ws, []))
+        for f in findings:
+            console.print(f"audit: {f.file} line {f.line}: {f.kind} {f.masked}", markup=False)
+        if findings:
+            console.print(f"{len(findings)} audit finding(s): run `themeflow audit` for details", markup=False)
+            raise typer.Exit(code=1)
         if not quiet:
-            console.print("04-themes is up to date with the coder sheet, codebook and participants")
+            console.print("04-themes is up to date with the coder sheet, codebook and participants; audit clean")
         raise typer.Exit(code=0)
     result = guarded(lambda: themes.run(ws))
     if wants_json(as_json):

@@ -140,6 +140,23 @@ def _shared_participants(ws: Any) -> Any:
         return None
 
 
+def coder_names(ws: Any) -> list[str]:
+    """Coders are the researchers who decide units: their names in the `coder` column (and in
+    `themeflow.yaml`) are not personal information of the people interviewed."""
+    from themeflow import sheet
+    from themeflow.errors import InputError
+
+    names = {str(c) for c in (ws.config.get("coders") or [])}
+    if ws.sheet_path.exists():
+        try:
+            _, rows = sheet.read_rows(ws.sheet_path)
+        except InputError:
+            rows = []
+        for row in rows:
+            names.update(n.strip() for n in re.split(r"[,，、;；/]", row.get("coder", "")) if n.strip())
+    return sorted(names)
+
+
 def scan(ws: Any, extra_paths: list[Path] | None = None) -> list[Finding]:
     """Personal information in analysis/ and in `extra_paths`, sorted by file and position."""
     key = key_mod.read(key_mod.key_path(ws.private_dir))
@@ -151,7 +168,7 @@ def scan(ws: Any, extra_paths: list[Path] | None = None) -> list[Finding]:
     ]
     known += [Term(detection_shadow(t), "key", "term") for t, _ in settings.terms]
     known += [Term(detection_shadow(n), "key", "person") for n in settings.names]
-    detector = Detector(TermMatcher([]), settings.keep)
+    detector = Detector(TermMatcher([]), list(settings.keep) + coder_names(ws))
     key_terms = TermMatcher(known)
     pseudonyms = sorted({r["pseudonym"] for r in key.rows}, key=len, reverse=True)
     findings: list[Finding] = []
