@@ -236,7 +236,7 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
     `decision` and `final_code`, people's columns shaded, and a second worksheet listing the codebook."""
     import xlsxwriter
 
-    from themeflow.xlsx import FIXED_TIME, normalise_zip
+    from themeflow.xlsx import FIXED_TIME
 
     out = io.BytesIO()
     workbook = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
@@ -285,5 +285,5 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
             if entry.get(name):
                 reference.write_string(number, index, str(entry[name]), wrap)
     reference.freeze_panes(1, 0)
-    workbook.close()
-    return normalise_zip(out.getvalue())
+    workbook.close()  # in memory, XlsxWriter dates every zip member 1980-01-01: same rows, same bytes
+    return out.getvalue()

@@ -74,19 +74,35 @@ def _clusters(hit_positions: list[int], window: int) -> list[list[int]]:
     return clusters
 
 
-def draft(sentences: list[Sentence], codes: list[CompiledCode]) -> list[Candidate]:
-    """Candidate units for every code, ordered by transcript, start, code."""
-    matcher = SentenceMatcher(codes)
-    turns: dict[tuple[str, str], list[Sentence]] = defaultdict(list)
+def _shadow_tokens(sentence: Sentence, shadow_text: str) -> list[str]:
+    """The sentence's tokens cut from its Simplified shadow (same offsets; Traditional text only)."""
+    if shadow_text == sentence.text:
+        return sentence.tokens
+    out, position = [], 0
+    for token in sentence.tokens:
+        found = sentence.text.find(token, position)
+        if found < 0:
+            return simplified_shadow(" ".join(sentence.tokens)).split(" ")
+        out.append(shadow_text[found : found + len(token)])
+        position = found + len(token)
+    return out
+
+
+def draft_transcript(
+    sentences: list[Sentence], matcher: SentenceMatcher, codes: list[CompiledCode], shadow: str | None = None
+) -> list[Candidate]:
+    """Candidate units of one transcript's participant sentences. `shadow` is the transcript's Simplified
+    shadow (computed here when not given)."""
+    turns: dict[str, list[Sentence]] = defaultdict(list)
     for sentence in sentences:
-        turns[(sentence.transcript_id, sentence.turn)].append(sentence)
+        turns[sentence.turn].append(sentence)
     out: list[Candidate] = []
-    for (_transcript, _turn), turn_sentences in turns.items():
+    for turn_sentences in turns.values():
         turn_sentences.sort(key=lambda s: s.start)
         hits_by_code: dict[int, dict[int, list[tuple[str, str]]]] = defaultdict(dict)
         for position, sentence in enumerate(turn_sentences):
-            shadow_tokens = simplified_shadow(" ".join(sentence.tokens)).split(" ") if sentence.tokens else []
-            for code_index, cues in matcher.match(simplified_shadow(sentence.text), shadow_tokens).items():
+            text = shadow[sentence.start : sentence.end] if shadow is not None else simplified_shadow(sentence.text)
+            for code_index, cues in matcher.match(text, _shadow_tokens(sentence, text)).items():
                 hits_by_code[code_index][position] = cues
         for code_index, hits in hits_by_code.items():
             code = codes[code_index]
@@ -103,6 +119,53 @@ def draft(sentences: list[Sentence], codes: list[CompiledCode]) -> list[Candidat
                     Candidate(first.transcript_id, first.participant_id, first.start, final.end, code.id,
                               code.theme, cues, round(score, 2))
                 )
+    return out
+
+
+# Set in the parent just before forking workers, so they inherit the compiled matcher instead of pickling it.
+_FORK_STATE: dict[str, object] = {}
+
+
+def _draft_in_worker(transcript_ids: list[str]) -> list[Candidate]:
+    by_transcript = _FORK_STATE["by_transcript"]
+    shadows = _FORK_STATE["shadows"]
+    out: list[Candidate] = []
+    for transcript_id in transcript_ids:
+        out += draft_transcript(by_transcript[transcript_id], _FORK_STATE["matcher"], _FORK_STATE["codes"],  # type: ignore[index, arg-type]
+                                shadows.get(transcript_id))  # type: ignore[attr-defined]
+    return out
+
+
+def draft(
+    sentences: list[Sentence],
+    codes: list[CompiledCode],
+    shadows: dict[str, str] | None = None,
+    processes: int = 1,
+) -> list[Candidate]:
+    """Candidate units for every code, ordered by transcript, start, code. With `processes` > 1 and a large
+    corpus, transcripts are drafted in forked worker processes (same result, both cores)."""
+    import multiprocessing
+
+    matcher = SentenceMatcher(codes)
+    by_transcript: dict[str, list[Sentence]] = defaultdict(list)
+    for sentence in sentences:
+        by_transcript[sentence.transcript_id].append(sentence)
+    shadows = shadows or {}
+    ids = sorted(by_transcript)
+    out: list[Candidate] = []
+    parallel = processes > 1 and len(sentences) > 20000 and "fork" in multiprocessing.get_all_start_methods()
+    if parallel:
+        _FORK_STATE.update(matcher=matcher, codes=codes, by_transcript=by_transcript, shadows=shadows)
+        try:
+            chunks = [ids[i::processes] for i in range(processes)]
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                for part in pool.map(_draft_in_worker, chunks):
+                    out += part
+        finally:
+            _FORK_STATE.clear()
+    else:
+        for transcript_id in ids:
+            out += draft_transcript(by_transcript[transcript_id], matcher, codes, shadows.get(transcript_id))
     out.sort(key=lambda c: (c.transcript_id, c.start, c.end, c.code))
     return out
 
