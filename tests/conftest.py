@@ -98,3 +98,9 @@ def make_workspace(root: Path, transcripts: dict[str, str] | None = None, codebo
 @pytest.fixture
 def workspace_dir(tmp_path: Path) -> Path:
     return make_workspace(tmp_path / "ws")
+
+
+@pytest.fixture(autouse=True)
+def _run_outside_the_repo(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repository is itself a workspace: no test may read or write its analysis/ by accident."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))

@@ -153,7 +153,12 @@ def build_workspace(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Path:
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # Sheet paths resolve against the current folder first: run from a neutral folder, never the repo
+    # (which is itself a workspace with its own analysis/).
+    neutral = tmp_path / "elsewhere"
+    neutral.mkdir()
+    monkeypatch.chdir(neutral)
     return build_workspace(tmp_path)
 
 
