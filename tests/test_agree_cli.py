@@ -210,9 +210,7 @@ def test_json_output_is_the_library_result(ws: Path) -> None:
     result = invoke(ws, "--json", "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
-    library = agree.run(
-        workspace.load(ws), [ws / "sheets" / "units-wang.xlsx", ws / "sheets" / "units-li.xlsx"]
-    )
+    library = agree.run(workspace.load(ws), [ws / "sheets" / "units-wang.xlsx", ws / "sheets" / "units-li.xlsx"])
     assert printed == json.loads(json.dumps(library.to_dict()))
     assert printed["coders"] == ["王", "li"]
     assert [s["pending"] for s in printed["sheets"]] == [1, 0]
@@ -317,9 +315,7 @@ def test_unknown_final_code_is_refused_naming_sheet_and_row(ws: Path) -> None:
 
 
 def test_manual_unit_whose_text_is_not_in_the_transcript_is_refused(ws: Path) -> None:
-    write_sheet(
-        ws / "sheets" / "units-li.xlsx", sheet_b()[:4] + [_manual("我从来不来心园", "T1.1", "accept")]
-    )
+    write_sheet(ws / "sheets" / "units-li.xlsx", sheet_b()[:4] + [_manual("我从来不来心园", "T1.1", "accept")])
     result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
     assert result.exit_code == 2
     assert "units-li.xlsx row 6: the text of this manual unit is not found in transcript T1" in result.output
@@ -338,17 +334,13 @@ def test_sheet_whose_offsets_no_longer_hold_its_text_is_refused(ws: Path) -> Non
     write_sheet(ws / "sheets" / "units-li.xlsx", rows)
     result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
     assert result.exit_code == 2
-    assert (
-        "units-li.xlsx row 3: start/end 0–5 no longer hold this unit's text in transcript T1" in result.output
-    )
+    assert "units-li.xlsx row 3: start/end 0–5 no longer hold this unit's text in transcript T1" in result.output
     assert _nothing_written(ws)
 
 
 def test_missing_column_is_refused(ws: Path) -> None:
     rows = [{k: v for k, v in r.items() if k != "decision"} for r in sheet_b()]
-    sheet.write(
-        ws / "sheets" / "units-li.xlsx", [c for c in sheet.SHEET_COLUMNS if c != "decision"], rows, [], []
-    )
+    sheet.write(ws / "sheets" / "units-li.xlsx", [c for c in sheet.SHEET_COLUMNS if c != "decision"], rows, [], [])
     result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
     assert result.exit_code == 2
     assert "units-li.xlsx row 1: missing column decision" in result.output

@@ -232,9 +232,7 @@ def test_unit_in_only_one_sheet_is_a_disagreement() -> None:
 
 
 def test_coder_name_comes_from_the_coder_column_else_the_file_name() -> None:
-    assert (
-        coder_name(Path("units-lin.xlsx"), [{"coder": "", "_row": "2"}, {"coder": "林", "_row": "3"}]) == "林"
-    )
+    assert coder_name(Path("units-lin.xlsx"), [{"coder": "", "_row": "2"}, {"coder": "林", "_row": "3"}]) == "林"
     assert coder_name(Path("units-lin.xlsx"), [{"coder": "", "_row": "2"}]) == "lin"
     assert coder_name(Path("zhang.csv"), []) == "zhang"
 

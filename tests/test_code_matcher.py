@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from conftest import CODEBOOK
 from themeflow import codebook as codebook_mod
 from themeflow.coding.candidates import Sentence, draft
 from themeflow.coding.matcher import SentenceMatcher, compile_codebook
 from themeflow.ingest.segmenter import Segmenter
-
-from conftest import CODEBOOK
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +62,14 @@ def test_simplified_cues_match_traditional_text(book, segmenter) -> None:  # typ
 
 def test_unit_takes_in_neighbouring_sentences_of_the_same_answer(book, segmenter) -> None:  # type: ignore[no-untyped-def]
     compiled = compile_codebook(book, segmenter.cut)
-    texts = ["今天天气不错。", "我们一起吃饭。", "后来又一起做手工。", "晚上我回家了。", "电视看了一会儿。",
-             "明天还来。"]
+    texts = [
+        "今天天气不错。",
+        "我们一起吃饭。",
+        "后来又一起做手工。",
+        "晚上我回家了。",
+        "电视看了一会儿。",
+        "明天还来。",
+    ]
     sentences, pos = [], 0
     for text in texts:
         tokens = [t for t in segmenter.cut(text) if t.strip()]

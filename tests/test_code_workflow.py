@@ -12,8 +12,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from themeflow import sheet
 from conftest import TRANSCRIPT_A, invoke
+from themeflow import sheet
 
 PEOPLE = ("decision", "final_code", "coder", "memo", "translation", "quote")
 
@@ -60,13 +60,30 @@ def test_coder_edits_survive_reruns_transcript_edits_and_codebook_changes(runner
     disclosure = _pick(rows, "T1.2")  # 不想跟他们讲住院
     helping = _pick(rows, "T2.1")
     lonely = next(r for r in rows if r["code"] == "T1.1" and "孤单" in r["text"])
-    _edit(units, {
-        meal["unit_id"]: {"decision": "accept", "coder": "ana", "memo": "老李：固定的饭搭子", "quote": "1"},
-        disclosure["unit_id"]: {"decision": "拒绝", "coder": "ana"},
-        helping["unit_id"]: {"decision": "接受", "final_code": "T1.1", "coder": "ana", "translation": "I kept him company."},
-        lonely["unit_id"]: {"decision": "accept", "coder": "ana"},
-    }, [{"transcript_id": "P1_a", "text": "有时候下午还一起下棋。", "code": "T1.1", "decision": "accept",
-         "coder": "ana", "memo": "人工添加"}])
+    _edit(
+        units,
+        {
+            meal["unit_id"]: {"decision": "accept", "coder": "ana", "memo": "老李：固定的饭搭子", "quote": "1"},
+            disclosure["unit_id"]: {"decision": "拒绝", "coder": "ana"},
+            helping["unit_id"]: {
+                "decision": "接受",
+                "final_code": "T1.1",
+                "coder": "ana",
+                "translation": "I kept him company.",
+            },
+            lonely["unit_id"]: {"decision": "accept", "coder": "ana"},
+        },
+        [
+            {
+                "transcript_id": "P1_a",
+                "text": "有时候下午还一起下棋。",
+                "code": "T1.1",
+                "decision": "accept",
+                "coder": "ana",
+                "memo": "人工添加",
+            }
+        ],
+    )
     before = _people(units)
 
     # 1. Re-run: nothing changes for people; the manual unit gets an id and offsets.
@@ -79,7 +96,7 @@ def test_coder_edits_survive_reruns_transcript_edits_and_codebook_changes(runner
     assert len(manual) == 1 and manual[0]["unit_id"].startswith("m")
     assert manual[0]["memo"] == "人工添加" and manual[0]["participant_id"] == "P1"
     transcript = (workspace_dir / "analysis/01-ingest/transcripts/P1_a.txt").read_text(encoding="utf-8")
-    assert transcript[int(manual[0]["start"]):int(manual[0]["end"])] == "有时候下午还一起下棋。"
+    assert transcript[int(manual[0]["start"]) : int(manual[0]["end"])] == "有时候下午还一起下棋。"
     snapshot = _people(units)
     assert any(p[0] == "拒绝" for p in snapshot.values()), "the Chinese decision word is kept as written"
     history = list((workspace_dir / "analysis/02-code/history").glob("units-*.xlsx"))
@@ -87,8 +104,12 @@ def test_coder_edits_survive_reruns_transcript_edits_and_codebook_changes(runner
 
     # 2. Transcripts change: the helping passage is deleted, text is inserted before the others, a turn appended.
     source = workspace_dir / "data/transcripts/P1_a.txt"
-    edited = TRANSCRIPT_A.replace("上个月小张心情不好，我陪他聊了一下午。帮了他以后，我自己也觉得有点用处了。", "忘了。")
-    edited = edited.replace("访谈者：你在这边", "访谈者：先简单介绍一下。\n受访者：好的，我姓李，来了三年了。\n访谈者：你在这边")
+    edited = TRANSCRIPT_A.replace(
+        "上个月小张心情不好，我陪他聊了一下午。帮了他以后，我自己也觉得有点用处了。", "忘了。"
+    )
+    edited = edited.replace(
+        "访谈者：你在这边", "访谈者：先简单介绍一下。\n受访者：好的，我姓李，来了三年了。\n访谈者：你在这边"
+    )
     edited += "访谈者：还有别的吗？\n受访者：没有了，就这些。\n"
     source.write_text(edited, encoding="utf-8")
     assert invoke(runner, "ingest", "--workspace", ws).exit_code == 0
@@ -99,7 +120,7 @@ def test_coder_edits_survive_reruns_transcript_edits_and_codebook_changes(runner
     transcript = (workspace_dir / "analysis/01-ingest/transcripts/P1_a.txt").read_text(encoding="utf-8")
     moved = rows[meal["unit_id"]]
     assert int(moved["start"]) > int(meal["start"]), "offsets follow the text"
-    assert transcript[int(moved["start"]):int(moved["end"])] == moved["text"]
+    assert transcript[int(moved["start"]) : int(moved["end"])] == moved["text"]
     assert _people(units) == snapshot | {}, "people's columns are unchanged after transcript edits"
 
     # 3. The codebook no longer proposes a unit: it turns stale, its decision stays.
@@ -123,11 +144,17 @@ def test_killed_run_never_loses_or_corrupts_the_sheet(runner, workspace_dir: Pat
     expected = _people(units)
     # Make every run rewrite the sheet (a codebook change adds candidates), then kill it at varied moments.
     book = workspace_dir / "codebooks/test.yaml"
-    book.write_text(book.read_text(encoding="utf-8").replace("keywords: [住院]", "keywords: [住院, 面条, 电视]"), encoding="utf-8")
+    book.write_text(
+        book.read_text(encoding="utf-8").replace("keywords: [住院]", "keywords: [住院, 面条, 电视]"), encoding="utf-8"
+    )
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     for delay in (0.2, 0.5, 0.8, 1.1, 1.4, 1.8):
-        process = subprocess.Popen([sys.executable, "-m", "themeflow.cli.app", "code", "--workspace", ws],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "themeflow.cli.app", "code", "--workspace", ws],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -164,8 +191,14 @@ def test_manual_unit_whose_text_is_not_found_names_the_row(runner, workspace_dir
     invoke(runner, "code", "--workspace", ws)
     units = workspace_dir / "analysis/02-code/units.xlsx"
     count = len(_rows(units))
-    _edit(units, {}, [{"transcript_id": "P1_a", "text": "这句话不在访谈里。", "code": "T1.1"},
-                      {"transcript_id": "P1_a", "text": "。", "code": "T1.1"}])
+    _edit(
+        units,
+        {},
+        [
+            {"transcript_id": "P1_a", "text": "这句话不在访谈里。", "code": "T1.1"},
+            {"transcript_id": "P1_a", "text": "。", "code": "T1.1"},
+        ],
+    )
     result = invoke(runner, "code", "--workspace", ws)
     assert result.exit_code == 2
     assert f"units.xlsx row {count + 2}: text of this manual unit is not in transcript P1_a" in result.output

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import CODEBOOK, REPO, invoke
-
 from themeflow import codebook as codebook_mod
 
 
@@ -51,9 +50,11 @@ def test_schema_errors_carry_line_numbers(runner, tmp_path: Path) -> None:  # ty
 
 
 def test_warnings_exit_1_only_with_strict(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    text = CODEBOOK.replace("keywords: [住院]", "keywords: [住院, 朋友, 好 朋友]").replace(
-        'regex: "不(想|愿意)(跟|和).{0,6}(说|讲)"', 'regex: "不(想"'
-    ).replace("definition: {zh: 帮助同伴后自己也有收获, en: Helping peers and gaining from it}", "definition: ''")
+    text = (
+        CODEBOOK.replace("keywords: [住院]", "keywords: [住院, 朋友, 好 朋友]")
+        .replace('regex: "不(想|愿意)(跟|和).{0,6}(说|讲)"', 'regex: "不(想"')
+        .replace("definition: {zh: 帮助同伴后自己也有收获, en: Helping peers and gaining from it}", "definition: ''")
+    )
     path = _write(tmp_path, text)
     result = invoke(runner, "codebook", "lint", str(path))
     assert result.exit_code == 0

@@ -43,9 +43,7 @@ def ingest(root: Path, *extra: str) -> None:
 
 
 def transcript(root: Path, transcript_id: str) -> str:
-    return (root / "analysis" / "01-ingest" / "transcripts" / f"{transcript_id}.txt").read_text(
-        encoding="utf-8"
-    )
+    return (root / "analysis" / "01-ingest" / "transcripts" / f"{transcript_id}.txt").read_text(encoding="utf-8")
 
 
 def key_rows(root: Path) -> list[dict[str, str]]:

@@ -117,9 +117,7 @@ def test_explicit_folder_overrides_the_workspace(study: Path, tmp_path: Path) ->
         ),
     ],
 )
-def test_bad_transcript_is_named_skipped_and_exit_code_is_1(
-    study: Path, name: str, data: bytes, message: str
-) -> None:
+def test_bad_transcript_is_named_skipped_and_exit_code_is_1(study: Path, name: str, data: bytes, message: str) -> None:
     (study / "data" / "transcripts" / name).write_bytes(data)
     result = invoke("ingest", "-w", str(study))
     assert result.exit_code == 1
@@ -216,7 +214,7 @@ def test_demo_corpus_ingests_with_every_format_decoded(tmp_path: Path) -> None:
     assert all(e["warnings"] == [] for e in manifest.values())
     with open(out / "segments.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    for transcript_id, entry in manifest.items():
+    for transcript_id, _entry in manifest.items():
         mine = [r for r in rows if r["transcript_id"] == transcript_id]
         roles = {r["role"] for r in mine}
         assert roles == {"interviewer", "participant"}, transcript_id
@@ -227,9 +225,7 @@ def test_demo_corpus_ingests_with_every_format_decoded(tmp_path: Path) -> None:
         assert "\ufffd" not in text, f"{transcript_id} was decoded with replacement characters"
     traditional = [e for e in manifest.values() if e["encoding"] == "big5"]
     assert traditional
-    big5_text = (out / "transcripts" / f"{Path(traditional[0]['source']).stem}.txt").read_text(
-        encoding="utf-8"
-    )
+    big5_text = (out / "transcripts" / f"{Path(traditional[0]['source']).stem}.txt").read_text(encoding="utf-8")
     assert "訪談" in big5_text
     kept = (out / "participants.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert "name" not in kept and "participant_id" in kept

@@ -98,8 +98,7 @@ def test_bom_that_lies_is_refused() -> None:
 
 def test_crlf_and_lone_cr_become_lf() -> None:
     assert (
-        normalise("访谈者：你好。\r\n受访者：你好。\r问：好吗？\r\n")
-        == "访谈者：你好。\n受访者：你好。\n问：好吗？\n"
+        normalise("访谈者：你好。\r\n受访者：你好。\r问：好吗？\r\n") == "访谈者：你好。\n受访者：你好。\n问：好吗？\n"
     )
 
 
@@ -165,13 +164,13 @@ def test_docx_table_rows_with_a_speaker_cell_become_labelled_lines() -> None:
     def build(document) -> None:  # type: ignore[no-untyped-def]
         document.add_paragraph("访谈记录")
         table = document.add_table(rows=3, cols=2)
-        for row, (who, said) in zip(
+        for row, (who, said) in zip(  # noqa: B905
             table.rows,
             [("访谈者", "你觉得这里的朋友怎么样？"), ("受访者", "挺好的，大家互相帮忙。"), ("", "")],
         ):
             row.cells[0].text, row.cells[1].text = who, said
         timed = document.add_table(rows=1, cols=3)
-        for cell, value in zip(timed.rows[0].cells, ["访谈者", "00:03:12", "还有别的吗？"]):
+        for cell, value in zip(timed.rows[0].cells, ["访谈者", "00:03:12", "还有别的吗？"], strict=True):
             cell.text = value
 
     lines = read_docx(docx_bytes(build)).split("\n")

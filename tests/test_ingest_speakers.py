@@ -7,7 +7,7 @@ import pytest
 from themeflow.ingest.normalize import normalise
 from themeflow.ingest.speakers import INTERVIEWER, PARTICIPANT, split_turns
 
-I, P = INTERVIEWER, PARTICIPANT
+I, P = INTERVIEWER, PARTICIPANT  # noqa: E741
 
 
 def turns_of(raw: str) -> list[tuple[str, str, list[str]]]:

@@ -18,12 +18,10 @@ FILES = {
         "访谈记录\n访谈者：你来阳光心园多久了？\n受访者：三年多了。刚来的时候谁也不认识。\n"
         "访谈者：现在呢？\n受访者：现在好多了，跟老李他们天天一起吃饭。\n"
     ).encode(),
-    "P02_访谈.txt": (
-        "问：平时谁跟你聊得最多？\r\n答：小陈吧。她也是双相情感障碍，我们能聊到一块去。\r\n"
-    ).encode("gb18030"),
-    "P03_訪談.txt": "訪談者：你覺得這裡的朋友怎麼樣？\n受訪者：挺好的，然後離開醫院以後就常常見面。\n".encode(
-        "big5"
+    "P02_访谈.txt": ("问：平时谁跟你聊得最多？\r\n答：小陈吧。她也是双相情感障碍，我们能聊到一块去。\r\n").encode(
+        "gb18030"
     ),
+    "P03_訪談.txt": "訪談者：你覺得這裡的朋友怎麼樣？\n受訪者：挺好的，然後離開醫院以後就常常見面。\n".encode("big5"),
     "P04_转写.md": "说话人1 00:00:03\n今天谢谢你来。\n说话人2 00:00:06\n没事，我也想聊聊。\n".encode(),
 }
 
@@ -70,9 +68,7 @@ def test_first_run_writes_every_artefact_with_exact_offsets(ws: workspace.Worksp
         "tokens",
     ]
     for row in rows:
-        transcript = (ws.ingest_dir / "transcripts" / f"{row['transcript_id']}.txt").read_text(
-            encoding="utf-8"
-        )
+        transcript = (ws.ingest_dir / "transcripts" / f"{row['transcript_id']}.txt").read_text(encoding="utf-8")
         assert transcript[int(row["start"]) : int(row["end"])] == row["text"]
     assert {r["transcript_id"]: r["participant_id"] for r in rows} == {
         "P01_访谈": "P1",
@@ -133,10 +129,7 @@ def test_removed_file_disappears_from_the_artefacts_and_is_reported(ws: workspac
     assert result.removed == ["P02_访谈"]
     assert "P02_访谈" not in {r["transcript_id"] for r in read_segments(ws.ingest_dir)}
     assert not (ws.ingest_dir / "transcripts" / "P02_访谈.txt").exists()
-    assert (
-        "P02_访谈"
-        not in json.loads((ws.ingest_dir / "manifest.json").read_text(encoding="utf-8"))["transcripts"]
-    )
+    assert "P02_访谈" not in json.loads((ws.ingest_dir / "manifest.json").read_text(encoding="utf-8"))["transcripts"]
     assert "participants without a transcript: P2" in result.warnings
 
 
@@ -153,9 +146,7 @@ def test_changing_the_dictionary_reprocesses_everything(ws: workspace.Workspace)
     ws.dictionary_file.write_text("一起吃饭\n", encoding="utf-8")
     assert "dictionary.txt was modified" in ingest.stale_reasons(ws)
     result = ingest.run(ws)
-    assert (
-        sorted(result.processed) == ["P01_访谈", "P02_访谈", "P03_訪談", "P04_转写"] and result.reused == []
-    )
+    assert sorted(result.processed) == ["P01_访谈", "P02_访谈", "P03_訪談", "P04_转写"] and result.reused == []
     assert any("一起吃饭" in r["tokens"].split(" ") for r in read_segments(ws.ingest_dir))
 
 
@@ -188,9 +179,7 @@ def test_two_runs_in_two_folders_give_byte_identical_artefacts(tmp_path: Path) -
     assert lock_a is not None and lock_b is not None and lock_a.deps == lock_b.deps
 
 
-def test_explicit_folder_and_participants_override_the_workspace(
-    ws: workspace.Workspace, tmp_path: Path
-) -> None:
+def test_explicit_folder_and_participants_override_the_workspace(ws: workspace.Workspace, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()
     shutil.copy(ws.transcripts_dir / "P01_访谈.txt", other / "周先生.txt")
@@ -215,8 +204,7 @@ def test_file_without_labels_is_ingested_as_one_participant_turn_with_a_warning(
     (ws.transcripts_dir / "P05_笔记.txt").write_text("我觉得这里挺好的。大家都很照顾我。\n", encoding="utf-8")
     result = ingest.run(ws)
     assert (
-        "data/transcripts/P05_笔记.txt: no speaker labels recognised: read as one participant turn"
-        in result.warnings
+        "data/transcripts/P05_笔记.txt: no speaker labels recognised: read as one participant turn" in result.warnings
     )
     rows = [r for r in read_segments(ws.ingest_dir) if r["transcript_id"] == "P05_笔记"]
     assert [(r["role"], r["turn"]) for r in rows] == [("participant", "1"), ("participant", "1")]

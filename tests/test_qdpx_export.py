@@ -112,8 +112,7 @@ def test_each_coder_is_a_user_who_created_their_codings(ws, tmp_path):
     users = {u.get("guid"): u.get("name") for u in root.iter(f"{P}User")}
     assert sorted(users.values()) == ["themeflow", "李老师", "王老师"]
     by_unit = {
-        s.get("name"): users[s.find(f"{P}Coding").get("creatingUser")]
-        for s in root.iter(f"{P}PlainTextSelection")
+        s.get("name"): users[s.find(f"{P}Coding").get("creatingUser")] for s in root.iter(f"{P}PlainTextSelection")
     }
     assert by_unit == {
         "u0000000001": "王老师",
@@ -181,9 +180,7 @@ def test_cli_export_writes_both_files_and_says_so(ws, tmp_path):
     result = runner.invoke(app, ["export", "qdpx", "--out", str(tmp_path / "s.qdpx"), "-w", str(ws.root)])
     assert result.exit_code == 0, result.output
     assert "4 accepted unit(s)" in result.output and (tmp_path / "s.qdpx").exists()
-    result = runner.invoke(
-        app, ["export", "qdc", "--out", str(tmp_path / "c.qdc"), "-w", str(ws.root), "--json"]
-    )
+    result = runner.invoke(app, ["export", "qdc", "--out", str(tmp_path / "c.qdc"), "-w", str(ws.root), "--json"])
     assert result.exit_code == 0 and '"codes": 5' in result.output
 
 

@@ -72,9 +72,7 @@ def span(transcript: str, text: str) -> tuple[int, int]:
     return start, start + len(text)
 
 
-def unit(
-    uid: str, transcript: str, text: str, code: str, decision: str = "accept", **extra: str
-) -> dict[str, str]:
+def unit(uid: str, transcript: str, text: str, code: str, decision: str = "accept", **extra: str) -> dict[str, str]:
     start, end = span(transcript, text)
     row = {
         "unit_id": uid,
@@ -107,9 +105,7 @@ UNITS = [
         memo="典型的日常陪伴",
     ),
     unit("u0000000002", "P1", "不用掩饰，大家都一样，我可以做真实的自己。", "T1.2", coder="李老师"),
-    unit(
-        "u0000000003", "P2", "𠮷姐跟我说吃药以后会犯困，要坚持。", "T1.1", final_code="T2.1", coder="王老师"
-    ),
+    unit("u0000000003", "P2", "𠮷姐跟我说吃药以后会犯困，要坚持。", "T1.1", final_code="T2.1", coder="王老师"),
     unit("u0000000004", "P2", "我们也一起聊天，说说笑笑。", "T1.1", decision="reject", coder="王老师"),
     unit("u0000000005", "P2", "会的", "T2.1", decision=""),
     unit("u0000000006", "P2", "我们也一起聊天，说说笑笑。", "T1.1", decision="接受"),
@@ -168,9 +164,7 @@ def build_workspace(root: Path, units: list[dict[str, str]] | None = None) -> Pa
     (code_dir / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     book = codebook_mod.load(code_dir / "codebook.yaml")
     rows = UNITS if units is None else units
-    sheet_mod.write(
-        code_dir / "units.xlsx", list(sheet_mod.SHEET_COLUMNS), rows, book.reference_rows(), book.code_ids
-    )
+    sheet_mod.write(code_dir / "units.xlsx", list(sheet_mod.SHEET_COLUMNS), rows, book.reference_rows(), book.code_ids)
     return root
 
 

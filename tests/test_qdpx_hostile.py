@@ -174,9 +174,7 @@ def test_a_selection_outside_its_source_text_is_refused(ws_root, tmp_path):
 
 
 def test_a_selection_that_ends_before_it_starts_is_refused(ws_root, tmp_path):
-    refused(
-        ws_root, write_qdpx(tmp_path / "reversed.qdpx", project(selection=(20, 10))), "lies outside its text"
-    )
+    refused(ws_root, write_qdpx(tmp_path / "reversed.qdpx", project(selection=(20, 10))), "lies outside its text")
 
 
 def test_a_coding_of_an_unknown_code_is_refused(ws_root, tmp_path):

@@ -138,9 +138,7 @@ QUALCODER_TEXT = "访谈者：你好。\n受访者：我每天都来中心聊聊
 
 
 def test_a_qualcoder_style_project_imports_sources_nested_codes_and_codings(tmp_path):
-    file = qdpx(
-        tmp_path / "qc.qdpx", QUALCODER_STYLE, {"sources/受访者01.txt": QUALCODER_TEXT.encode("utf-8")}
-    )
+    file = qdpx(tmp_path / "qc.qdpx", QUALCODER_STYLE, {"sources/受访者01.txt": QUALCODER_TEXT.encode("utf-8")})
     ws = new_workspace(tmp_path / "ws")
     result = import_qdpx(ws, file)
     ws = workspace.load(ws.root)

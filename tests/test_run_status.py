@@ -25,9 +25,7 @@ def invoke(root: Path, *args: str):  # noqa: ANN201
 class FakeStage:
     """Stands in for a stage module: stale until it runs once."""
 
-    def __init__(
-        self, name: str, calls: list[str], reasons: list[str] | None = None, exit_code: int = 0
-    ) -> None:
+    def __init__(self, name: str, calls: list[str], reasons: list[str] | None = None, exit_code: int = 0) -> None:
         self.name, self.calls, self.exit_code = name, calls, exit_code
         self.reasons = ["it has never run"] if reasons is None else reasons
 
@@ -257,8 +255,7 @@ def test_real_pipeline_runs_each_stage_once_then_only_themes_after_decisions(dem
     assert invoke(demo_workspace, "themes", "--check").exit_code == 1
     third = invoke(demo_workspace, "run")
     assert (
-        "skipping ingest" in third.output
-        and "running themes: analysis/02-code/units.xlsx was modified" in third.output
+        "skipping ingest" in third.output and "running themes: analysis/02-code/units.xlsx was modified" in third.output
     )
     assert invoke(demo_workspace, "themes", "--check").exit_code == 0
     status = pipeline.status(ws)

@@ -89,9 +89,7 @@ def test_domain_words_and_workspace_dictionary_words_stay_whole(engine: str, tmp
     dictionary.write_text("# 工作区词典\n康复手工坊 10 n\n同伴小组\n", encoding="utf-8")
     words = [(w, None, None) for w in builtin_words()] + read_dictionary(dictionary)
     seg = Segmenter(engine, words)
-    sentence = (
-        "我在阳光心园的日间照料认识了精神分裂症和双相情感障碍的朋友，周三去康复手工坊，周五参加同伴小组。"
-    )
+    sentence = "我在阳光心园的日间照料认识了精神分裂症和双相情感障碍的朋友，周三去康复手工坊，周五参加同伴小组。"
     tokens = seg.cut_original(sentence)
     for word in DOMAIN_WORDS + ["康复手工坊", "同伴小组"]:
         assert word in tokens, f"{word} split: {tokens}"

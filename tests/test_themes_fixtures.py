@@ -64,9 +64,7 @@ def _csv(columns: list[str], rows: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-def unit(
-    uid: str, transcript: str, code: str, text: str, decision: str = "accept", **extra: str
-) -> dict[str, str]:
+def unit(uid: str, transcript: str, code: str, text: str, decision: str = "accept", **extra: str) -> dict[str, str]:
     participant = "P" + str(int(transcript[1:]))
     start = TEXTS[transcript].find(text)
     row = {
@@ -99,9 +97,7 @@ DEFAULT_UNITS = [
     unit("u01", "P01", "T1.1", "我每天来这里和大家聊天", score="0.9", coder="王老师"),
     unit("u02", "P01", "T1.1", "心里舒服多了", score="0.4", coder="王老师"),
     unit("u03", "P01", "T1.1", "我每天来这里", final_code="T1.2", coder="王老师"),
-    unit(
-        "u04", "P02", "T1.2", "在这里不用掩饰自己", coder="李老师", translation="Here I don't have to hide."
-    ),
+    unit("u04", "P02", "T1.2", "在这里不用掩饰自己", coder="李老师", translation="Here I don't have to hide."),
     unit("u05", "P02", "T1.1", "大家都一样", decision="reject", coder="李老师"),
     unit("u06", "P03", "T2.1", "老病友跟我讲他吃药的经验", status="orphaned", coder="李老师"),
     unit("u07", "P04", "T1.1", "聊聊天", decision="接受"),

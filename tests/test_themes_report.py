@@ -51,9 +51,7 @@ def test_report_has_tables_quotes_codebook_and_the_saturation_caveat(html: str) 
 def test_report_escapes_text_from_the_sheet(tmp_path: Path) -> None:
     from test_themes_fixtures import unit
 
-    root = make_workspace(
-        tmp_path, [unit("u1", "P01", "T1.1", "和大家聊天", translation="<b>chat</b> & more")]
-    )
+    root = make_workspace(tmp_path, [unit("u1", "P01", "T1.1", "和大家聊天", translation="<b>chat</b> & more")])
     html = compute(workspace.load(root))[1]["report.html"].decode()
     assert "&lt;b&gt;chat&lt;/b&gt; &amp; more" in html and "<b>chat</b>" not in html
 
@@ -93,9 +91,7 @@ def _png_pixels_vary(path: Path) -> bool:
     return len(rows) > 10
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (Debian: apt-get install chromium)"
-)
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (Debian: apt-get install chromium)")
 def test_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     root = make_workspace(tmp_path / "ws")
     ws = workspace.load(root)
@@ -130,12 +126,7 @@ def test_png_check_tells_a_blank_page_from_a_rendered_one(tmp_path: Path) -> Non
 
         header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
         raw = b"".join(b"\x00" + r for r in pixel_rows)
-        return (
-            b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw))
-            + chunk(b"IEND", b"")
-        )
+        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
     blank = tmp_path / "blank.png"
     blank.write_bytes(png(40, 40, [b"\xff" * 160] * 40))

@@ -141,9 +141,7 @@ def test_stale_reasons_name_the_changed_sheet_and_settings(tmp_path: Path) -> No
     units[0]["memo"] = "很典型"
     write_sheet(root, units)
     assert themes.stale_reasons(ws) == ["analysis/02-code/units.csv was modified"]
-    (root / "themeflow.yaml").write_text(
-        "sheet_format: csv\nthemes:\n  quotes_per_code: 2\n", encoding="utf-8"
-    )
+    (root / "themeflow.yaml").write_text("sheet_format: csv\nthemes:\n  quotes_per_code: 2\n", encoding="utf-8")
     assert "settings changed: quotes_per_code" in themes.stale_reasons(workspace.load(root))
 
 

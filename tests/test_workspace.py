@@ -75,9 +75,7 @@ def test_bad_settings_are_input_errors_naming_the_file(tmp_path: Path, config: s
 
 
 def test_yaml_error_names_the_line(tmp_path: Path) -> None:
-    (tmp_path / "themeflow.yaml").write_text(
-        "output: out\ncoders: [lin\nsheet_format: csv\n", encoding="utf-8"
-    )
+    (tmp_path / "themeflow.yaml").write_text("output: out\ncoders: [lin\nsheet_format: csv\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
         workspace.load(tmp_path)
     assert info.value.problem.line is not None and info.value.problem.line >= 2

@@ -14,8 +14,21 @@ import yaml
 from themeflow.errors import InputError, Problem
 
 NODE_KEYS = {
-    "id", "label", "definition", "when_to_use", "when_not_to_use", "examples", "children",
-    "keywords", "phrases", "patterns", "exclude", "window", "color", "colour", "memo",
+    "id",
+    "label",
+    "definition",
+    "when_to_use",
+    "when_not_to_use",
+    "examples",
+    "children",
+    "keywords",
+    "phrases",
+    "patterns",
+    "exclude",
+    "window",
+    "color",
+    "colour",
+    "memo",
 }
 TOP_KEYS = {"id", "title", "version", "description", "source", "defaults", "themes", "memo"}
 DEFAULT_WINDOW = 3
@@ -135,7 +148,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
     mapping[_LINE] = node.start_mark.line + 1
     return mapping
 
@@ -216,7 +229,9 @@ def parse(data: Any, file: str = "codebook") -> tuple[Codebook | None, list[Prob
             if isinstance(pattern, str):
                 pattern = {"regex": pattern}
             if not isinstance(pattern, dict) or not ({"regex", "tokens"} & set(pattern)):
-                problems.append(Problem(f"{node_id}: a pattern is {{regex: ...}} or {{tokens: [...]}}", file, line=line))
+                problems.append(
+                    Problem(f"{node_id}: a pattern is {{regex: ...}} or {{tokens: [...]}}", file, line=line)
+                )
                 continue
             if "tokens" in pattern and not (
                 isinstance(pattern["tokens"], list) and all(isinstance(t, dict) for t in pattern["tokens"])

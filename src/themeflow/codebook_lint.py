@@ -51,9 +51,13 @@ def lint(path: Path, engine: str = "jieba-fast") -> LintReport:
             report.warnings.append(Problem(f"{node.id}: empty definition", name, line=node.line))
         if node.is_code:
             if _empty(node.when_to_use) or _empty(node.when_not_to_use):
-                report.warnings.append(Problem(f"{node.id}: when_to_use / when_not_to_use missing", name, line=node.line))
+                report.warnings.append(
+                    Problem(f"{node.id}: when_to_use / when_not_to_use missing", name, line=node.line)
+                )
             if not (node.keywords or node.phrases or node.patterns):
-                report.warnings.append(Problem(f"{node.id}: no cues, so it never drafts a candidate", name, line=node.line))
+                report.warnings.append(
+                    Problem(f"{node.id}: no cues, so it never drafts a candidate", name, line=node.line)
+                )
     owners: dict[str, set[str]] = defaultdict(set)
     lines: dict[str, int | None] = {}
     from themeflow.ingest.segmenter import simplified_shadow
@@ -65,7 +69,9 @@ def lint(path: Path, engine: str = "jieba-fast") -> LintReport:
             lines.setdefault(key, code.line)
     for cue, codes in sorted(owners.items()):
         if len(codes) > 1:
-            report.warnings.append(Problem(f"cue {cue!r} is shared by {', '.join(sorted(codes))}", name, line=lines[cue]))
+            report.warnings.append(
+                Problem(f"cue {cue!r} is shared by {', '.join(sorted(codes))}", name, line=lines[cue])
+            )
     report.warnings += _split_keywords(book, name, engine)
     return report
 
@@ -82,7 +88,12 @@ def _split_keywords(book: codebook_mod.Codebook, name: str, engine: str) -> list
         for keyword in code.keywords:
             tokens = [t for t in segmenter.cut(simplified_shadow(keyword)) if t.strip()]
             if len(tokens) > 1:
-                out.append(Problem(
-                    f"{code.id}: keyword {keyword!r} is segmented as {' / '.join(tokens)}; make it a phrase "
-                    f"(\"{' '.join(tokens)}\")", name, line=code.line))
+                out.append(
+                    Problem(
+                        f"{code.id}: keyword {keyword!r} is segmented as {' / '.join(tokens)}; make it a phrase "
+                        f'("{" ".join(tokens)}")',
+                        name,
+                        line=code.line,
+                    )
+                )
     return out

@@ -30,7 +30,9 @@ class Span:
 
 def overlap_ok(a: Span, b: Span) -> bool:
     shared = min(a.end, b.end) - max(a.start, b.start)
-    return a.transcript_id == b.transcript_id and a.code == b.code and shared * 2 >= min(a.end - a.start, b.end - b.start)
+    return (
+        a.transcript_id == b.transcript_id and a.code == b.code and shared * 2 >= min(a.end - a.start, b.end - b.start)
+    )
 
 
 def score(gold: list[Span], candidates: list[Span]) -> dict[str, Any]:
@@ -71,7 +73,9 @@ def evaluate(ws: Workspace, gold_dir: Path) -> dict[str, Any]:
         temp_ws = Workspace(root=ws.root, config=config, has_config_file=ws.has_config_file)
         ingest.run(temp_ws, deid_enabled=False)
         segments = read_segments(temp_ws.ingest_dir)
-        transcripts = {p.stem: p.read_text(encoding="utf-8") for p in (temp_ws.ingest_dir / "transcripts").glob("*.txt")}
+        transcripts = {
+            p.stem: p.read_text(encoding="utf-8") for p in (temp_ws.ingest_dir / "transcripts").glob("*.txt")
+        }
     gold: list[Span] = []
     for row in gold_rows:
         transcript_id = transcript_id_for(Path(row["transcript"]))
@@ -83,8 +87,10 @@ def evaluate(ws: Workspace, gold_dir: Path) -> dict[str, Any]:
     gold_ids = {g.transcript_id for g in gold}
     engine = str(ws.section("segmentation").get("engine", "jieba-fast"))
     segmenter = Segmenter(engine, vocabulary(ws, codebook_terms(book)))
-    found = draft([s for s in sentences_from_segments(segments) if s.transcript_id in gold_ids],
-                  compile_codebook(book, segmenter.cut))
+    found = draft(
+        [s for s in sentences_from_segments(segments) if s.transcript_id in gold_ids],
+        compile_codebook(book, segmenter.cut),
+    )
     candidates = [Span(c.transcript_id, c.code, c.start, c.end) for c in found]
     result = score(gold, candidates)
     result["per_transcript"] = {
@@ -114,8 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{'':14} {'gold':>5} {'cand':>5} {'recall':>7} {'precision':>9}")
     for name, part in list(result["per_transcript"].items()) + list(result["per_code"].items()):
-        print(f"{name:14} {part['gold_units']:>5} {part['candidates']:>5} {part['recall']!s:>7} {part['precision']!s:>9}")
-    print(f"{'ALL':14} {result['gold_units']:>5} {result['candidates']:>5} {result['recall']!s:>7} {result['precision']!s:>9}")
+        print(
+            f"{name:14} {part['gold_units']:>5} {part['candidates']:>5} {part['recall']!s:>7} {part['precision']!s:>9}"
+        )
+    print(
+        f"{'ALL':14} {result['gold_units']:>5} {result['candidates']:>5} "
+        f"{result['recall']!s:>7} {result['precision']!s:>9}"
+    )
     print("targets: recall >= 0.70, precision >= 0.33 (on transcripts the codebook was not tuned on)")
     return 0
 

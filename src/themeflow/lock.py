@@ -78,9 +78,7 @@ def write(stage_dir: Path, record: StageRecord) -> None:
     fsio.write_text(stage_dir / RECORD_NAME, record.to_json())
 
 
-def stale_reasons(
-    previous: StageRecord | None, deps: dict[str, str], params: dict[str, Any], root: Path
-) -> list[str]:
+def stale_reasons(previous: StageRecord | None, deps: dict[str, str], params: dict[str, Any], root: Path) -> list[str]:
     """Why a stage must run again; empty when it is fresh."""
     if previous is None:
         return ["it has never run"]

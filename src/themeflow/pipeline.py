@@ -113,9 +113,7 @@ UNASSIGNED = "(unassigned)"
 
 
 def _stage_dir(ws: Workspace, stage: str) -> Any:
-    return {"ingest": ws.ingest_dir, "code": ws.code_dir, "agree": ws.agree_dir, "themes": ws.themes_dir}[
-        stage
-    ]
+    return {"ingest": ws.ingest_dir, "code": ws.code_dir, "agree": ws.agree_dir, "themes": ws.themes_dir}[stage]
 
 
 def _recorded_reasons(ws: Workspace, stage: str) -> list[str]:
@@ -131,11 +129,7 @@ def _recorded_reasons(ws: Workspace, stage: str) -> list[str]:
 def stage_state(ws: Workspace, stage: str) -> dict[str, Any]:
     try:
         module = _module(stage)
-        reasons = (
-            list(module.stale_reasons(ws))
-            if hasattr(module, "stale_reasons")
-            else _recorded_reasons(ws, stage)
-        )
+        reasons = list(module.stale_reasons(ws)) if hasattr(module, "stale_reasons") else _recorded_reasons(ws, stage)
     except ImportError:
         reasons = _recorded_reasons(ws, stage)
     except ThemeflowError as exc:

@@ -164,7 +164,9 @@ def validate_rows(rows: list[Row], path: Path, known_codes: set[str]) -> list[Pr
             seen.setdefault(unit_id, str(number))
         if normalise_decision(row.get("decision", "")) is None:
             problems.append(
-                Problem(f'decision "{row["decision"]}" is not one of {", ".join(DECISION_CHOICES)} (or blank)', name, number)
+                Problem(
+                    f'decision "{row["decision"]}" is not one of {", ".join(DECISION_CHOICES)} (or blank)', name, number
+                )
             )
         final = row.get("final_code", "").strip()
         if final and final not in known_codes:
@@ -239,8 +241,9 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
     from themeflow.xlsx import FIXED_TIME
 
     out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+    workbook = xlsxwriter.Workbook(
+        out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     workbook.set_properties({"created": FIXED_TIME, "author": "themeflow"})
     tool_head = workbook.add_format({"bold": True, "bg_color": "#DDE6F0", "valign": "top"})
     people_head = workbook.add_format({"bold": True, "bg_color": "#FFF4D6", "valign": "top"})
@@ -262,16 +265,32 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
     last = max(len(rows) + 1, 2) + 500  # room for manual units people add
     if "decision" in columns:
         col = columns.index("decision")
-        data.data_validation(1, col, last, col, {
-            "validate": "list", "source": DECISION_CHOICES, "ignore_blank": True,
-            "error_message": "accept / reject / 接受 / 拒绝, or leave blank",
-        })
+        data.data_validation(
+            1,
+            col,
+            last,
+            col,
+            {
+                "validate": "list",
+                "source": DECISION_CHOICES,
+                "ignore_blank": True,
+                "error_message": "accept / reject / 接受 / 拒绝, or leave blank",
+            },
+        )
     if "final_code" in columns and codes:
         col = columns.index("final_code")
-        data.data_validation(1, col, last, col, {
-            "validate": "list", "source": f"={CODEBOOK_SHEET}!$A$2:$A${len(codes) + 1}", "ignore_blank": True,
-            "error_message": "a code id from the codebook worksheet, or leave blank",
-        })
+        data.data_validation(
+            1,
+            col,
+            last,
+            col,
+            {
+                "validate": "list",
+                "source": f"={CODEBOOK_SHEET}!$A$2:$A${len(codes) + 1}",
+                "ignore_blank": True,
+                "error_message": "a code id from the codebook worksheet, or leave blank",
+            },
+        )
     data.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
 
     reference = workbook.add_worksheet(CODEBOOK_SHEET)

@@ -241,7 +241,8 @@ def _check_types(raw: dict[str, Any], config_file: Path) -> None:
     unknown = sorted(set(segmentation) - set(DEFAULTS["segmentation"]))
     if unknown:
         raise InputError(
-            f"unknown setting segmentation.{unknown[0]}", file=config_file,
+            f"unknown setting segmentation.{unknown[0]}",
+            file=config_file,
             hint=f"known: {', '.join('segmentation.' + k for k in DEFAULTS['segmentation'])}",
         )
     if "engine" in segmentation and segmentation["engine"] not in ENGINES:

@@ -68,8 +68,7 @@ def coder_name(path: Path, rows: list[Row]) -> str:
             first = (name, row["_row"])
         elif name != first[0]:
             raise InputError(
-                f'coder "{name}" differs from "{first[0]}" (row {first[1]}): '
-                "one sheet holds one coder's decisions",
+                f'coder "{name}" differs from "{first[0]}" (row {first[1]}): one sheet holds one coder\'s decisions',
                 file=path.name,
                 row=int(row["_row"]),
             )
@@ -77,9 +76,7 @@ def coder_name(path: Path, rows: list[Row]) -> str:
         return first[0]
     stem = path.stem
     return (
-        stem[len(PREPARED_PREFIX) :]
-        if stem.startswith(PREPARED_PREFIX) and len(stem) > len(PREPARED_PREFIX)
-        else stem
+        stem[len(PREPARED_PREFIX) :] if stem.startswith(PREPARED_PREFIX) and len(stem) > len(PREPARED_PREFIX) else stem
     )
 
 
@@ -98,9 +95,7 @@ def _offset(row: Row, column: str, path: Path) -> int:
     try:
         return int(value)
     except ValueError:
-        raise InputError(
-            f'{column} "{value}" is not a whole number', file=path.name, row=int(row["_row"])
-        ) from None
+        raise InputError(f'{column} "{value}" is not a whole number', file=path.name, row=int(row["_row"])) from None
 
 
 def _check_offsets(row: Row, start: int, end: int, body: str | None, path: Path) -> None:
@@ -200,8 +195,7 @@ def check_together(sheets: list[CoderSheet]) -> None:
     for item in sheets:
         if item.coder in seen:
             raise InputError(
-                f'coder "{item.coder}" also decided {seen[item.coder].name}: '
-                "each sheet must be a different coder's",
+                f'coder "{item.coder}" also decided {seen[item.coder].name}: each sheet must be a different coder\'s',
                 file=item.path.name,
                 hint="fill the `coder` column (or name the files units-NAME.xlsx)",
             )

@@ -187,9 +187,7 @@ def run(ws: Workspace, sheet_paths: list[Path] | None = None) -> AgreementResult
     agreement_file = ws.agree_dir / AGREEMENT_FILE
     fsio.write_if_changed(agreement_file, table.csv_text(rows, len(sheets)).encode("utf-8"))
     fsio.write_if_changed(target, _sheet_bytes(target, columns, consensus_rows, book))
-    deps = lock.hash_paths(
-        list(sheet_paths) + [ws.ingest_dir / "segments.csv", applied_codebook_path(ws)], ws.root
-    )
+    deps = lock.hash_paths(list(sheet_paths) + [ws.ingest_dir / "segments.csv", applied_codebook_path(ws)], ws.root)
     outs = lock.hash_paths([agreement_file, target], ws.root)
     lock.write(ws.agree_dir, lock.StageRecord(STAGE, params=_params(ws, sheets), deps=deps, outs=outs))
     return AgreementResult(
@@ -199,9 +197,7 @@ def run(ws: Workspace, sheet_paths: list[Path] | None = None) -> AgreementResult
         rows=rows,
         units=len(consensus_rows),
         disagreements=sum(
-            1
-            for r in consensus_rows
-            if r[consensus.AGREEMENT_COLUMN] not in (consensus.AGREED, consensus.PENDING)
+            1 for r in consensus_rows if r[consensus.AGREEMENT_COLUMN] not in (consensus.AGREED, consensus.PENDING)
         ),
         agreement_path=_rel(agreement_file, ws),
         consensus_path=_rel(target, ws),
@@ -223,9 +219,7 @@ def stale_reasons(ws: Workspace) -> list[str]:
     previous = lock.read(ws.agree_dir)
     if previous is None:
         return ["it has never run"]
-    deps = lock.hash_paths(
-        [Path(p) if Path(p).is_absolute() else ws.root / p for p in previous.deps], ws.root
-    )
+    deps = lock.hash_paths([Path(p) if Path(p).is_absolute() else ws.root / p for p in previous.deps], ws.root)
     return lock.stale_reasons(previous, deps, previous.params, ws.root)
 
 

@@ -70,6 +70,4 @@ def rating_table(
     sentences: list[Sentence], codes: list[str], marked: list[set[tuple[str, str]]]
 ) -> dict[str, list[tuple[int, ...]]]:
     """Per code, one tuple of 0/1 per sentence (one value per coder, in coder order)."""
-    return {
-        code: [tuple(int((s.segment_id, code) in m) for m in marked) for s in sentences] for code in codes
-    }
+    return {code: [tuple(int((s.segment_id, code) in m) for m in marked) for s in sentences] for code in codes}

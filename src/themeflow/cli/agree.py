@@ -33,9 +33,7 @@ def agree_cli(
         help="Each coder's copy of the coder sheet (default: the prepared copies in "
         "analysis/03-agree/sheets/; with --prepare: coder names).",
     ),
-    prepare: bool = Opt(
-        False, "--prepare", help="Write blank per-coder copies for the coders NAMEd, to work blind."
-    ),
+    prepare: bool = Opt(False, "--prepare", help="Write blank per-coder copies for the coders NAMEd, to work blind."),
     adopt: Path = Opt(
         None, "--adopt", metavar="FILE", help="Validate a consensus sheet and install it as the coder sheet."
     ),
@@ -116,13 +114,9 @@ def _render(result: dict[str, Any]) -> None:
         ("", "every participant sentence"),
         (table.CODED_ONLY, "sentences some coder coded"),
     ):
-        grid = Table(
-            title=f"Agreement of {', '.join(result['coders'])}: {scope} × code", title_justify="left"
-        )
+        grid = Table(title=f"Agreement of {', '.join(result['coders'])}: {scope} × code", title_justify="left")
         headers = (
-            ["code"]
-            + (["label"] if with_label else [])
-            + ["n", "coded", "agree", kappa_title, "Krippendorff's α"]
+            ["code"] + (["label"] if with_label else []) + ["n", "coded", "agree", kappa_title, "Krippendorff's α"]
         )
         for name in headers:
             grid.add_column(

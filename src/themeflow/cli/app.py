@@ -11,20 +11,20 @@ from pathlib import Path
 import typer
 
 from themeflow import __version__
-from themeflow.cli._util import Opt, app, state
+from themeflow.cli import agree as _agree  # noqa: F401,E402
+from themeflow.cli import audit as _audit  # noqa: F401,E402
+from themeflow.cli import code as _code  # noqa: F401,E402
+from themeflow.cli import codebook as _codebook  # noqa: F401,E402
+from themeflow.cli import deid as _deid  # noqa: F401,E402
+from themeflow.cli import exchange as _exchange  # noqa: F401,E402
+from themeflow.cli import ingest as _ingest  # noqa: F401,E402
 
 # Each import registers its commands on `app`.
 from themeflow.cli import init as _init  # noqa: F401,E402
-from themeflow.cli import ingest as _ingest  # noqa: F401,E402
-from themeflow.cli import code as _code  # noqa: F401,E402
-from themeflow.cli import codebook as _codebook  # noqa: F401,E402
-from themeflow.cli import agree as _agree  # noqa: F401,E402
-from themeflow.cli import themes as _themes  # noqa: F401,E402
 from themeflow.cli import run as _run  # noqa: F401,E402
 from themeflow.cli import status as _status  # noqa: F401,E402
-from themeflow.cli import deid as _deid  # noqa: F401,E402
-from themeflow.cli import audit as _audit  # noqa: F401,E402
-from themeflow.cli import exchange as _exchange  # noqa: F401,E402
+from themeflow.cli import themes as _themes  # noqa: F401,E402
+from themeflow.cli._util import Opt, app, state
 
 
 def _version(value: bool) -> None:

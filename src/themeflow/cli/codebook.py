@@ -56,7 +56,8 @@ def show_cli(file: Path = Arg(..., help="Codebook YAML.")) -> None:
     def add(parent: Tree, node: codebook_mod.Node) -> None:
         label = f"[bold]{node.id}[/bold] {node.label.zh} · {node.label.en}"
         if node.is_code:
-            label += f"  [dim]{len(node.keywords)} keywords, {len(node.phrases)} phrases, {len(node.patterns)} patterns[/dim]"
+            counts = f"{len(node.keywords)} keywords, {len(node.phrases)} phrases, {len(node.patterns)} patterns"
+            label += f"  [dim]{counts}[/dim]"
         branch = parent.add(label)
         if node.is_code and node.definition.both():
             branch.add(f"[dim]{node.definition.best('zh')}[/dim]")

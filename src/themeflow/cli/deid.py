@@ -30,9 +30,7 @@ app.add_typer(deid_app, name="deid")
 
 @deid_app.command("review")
 def review_cli(
-    keep: list[str] = Opt(
-        None, "--keep", help="Keep TERM as written from the next ingest on (adds it to deid.keep)."
-    ),
+    keep: list[str] = Opt(None, "--keep", help="Keep TERM as written from the next ingest on (adds it to deid.keep)."),
     kind: str = Opt(
         None,
         "--kind",

@@ -22,9 +22,7 @@ from themeflow.cli._util import (
     warn,
 )
 
-export_app = typer.Typer(
-    help="Export the codebook or the coded project as REFI-QDA files.", no_args_is_help=True
-)
+export_app = typer.Typer(help="Export the codebook or the coded project as REFI-QDA files.", no_args_is_help=True)
 import_app = typer.Typer(
     help="Import a REFI-QDA project or codebook from NVivo, ATLAS.ti, MAXQDA, QualCoder…",
     no_args_is_help=True,

@@ -18,8 +18,8 @@ from themeflow.cli._util import (
     is_quiet,
     load_workspace,
     print_json,
-    warn,
     wants_json,
+    warn,
 )
 
 
@@ -44,15 +44,24 @@ def ingest_cli(
     quiet = is_quiet(quiet) or wants_json(as_json)
     if no_deid or not ws.section("deid").get("enabled", True):
         warn("de-identification is OFF: analysis/ will contain names and numbers; do not share it")
-    with Progress(TextColumn("ingest {task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
-                  disable=quiet, transient=True) as bar:
+    with Progress(
+        TextColumn("ingest {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
         task = bar.add_task("", total=None)
 
         def progress(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, description=name)
 
-        result = guarded(lambda: ingest.run(ws, transcripts, participants, deid_enabled=False if no_deid else None,
-                                            progress=progress))
+        result = guarded(
+            lambda: ingest.run(
+                ws, transcripts, participants, deid_enabled=False if no_deid else None, progress=progress
+            )
+        )
     if wants_json(as_json):
         print_json(result.to_dict())
     else:

@@ -43,9 +43,7 @@ def run_cli(
         if quiet:
             return
         verb = "[bold]running[/bold]" if step.action == "run" else "[dim]skipping[/dim]"
-        why = "; ".join(step.reasons[:5]) + (
-            f"; and {len(step.reasons) - 5} more" if len(step.reasons) > 5 else ""
-        )
+        why = "; ".join(step.reasons[:5]) + (f"; and {len(step.reasons) - 5} more" if len(step.reasons) > 5 else "")
         console.print(f"{verb} {step.stage}: {why}", soft_wrap=True)
 
     result = guarded(lambda: pipeline.run(ws, force=force, on_step=say))
@@ -60,8 +58,7 @@ def run_cli(
         if not quiet:
             ran = [s.stage for s in result.steps if s.action == "run"]
             console.print(
-                f"done: ran {', '.join(ran) if ran else 'nothing (all up to date)'}"
-                f" → {ws.themes_dir / 'report.html'}",
+                f"done: ran {', '.join(ran) if ran else 'nothing (all up to date)'} → {ws.themes_dir / 'report.html'}",
                 soft_wrap=True,
             )
     raise typer.Exit(code=result.exit_code)

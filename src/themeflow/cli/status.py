@@ -47,9 +47,7 @@ def status_cli(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
         why = "\n".join(entry["reasons"][:6]) + (
             f"\n… {len(entry['reasons']) - 6} more" if len(entry["reasons"]) > 6 else ""
         )
-        stages.add_row(
-            entry["stage"], f"[{style}]{entry['state']}[/{style}]" if style else entry["state"], why or ""
-        )
+        stages.add_row(entry["stage"], f"[{style}]{entry['state']}[/{style}]" if style else entry["state"], why or "")
     console.print(stages)
     if report.get("sheet_error"):
         console.print(f"[red]{report['sheet_error']}[/red]", soft_wrap=True)
@@ -57,9 +55,7 @@ def status_cli(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
     if progress is None:
         console.print(f"no coder sheet yet ({report['sheet']}): run `themeflow code`")
         raise typer.Exit(code=0)
-    console.print(
-        _table(f"Coder progress ({report['sheet']})", "coder", progress["by_coder"], progress["total"])
-    )
+    console.print(_table(f"Coder progress ({report['sheet']})", "coder", progress["by_coder"], progress["total"]))
     console.print(_table("Per transcript", "transcript", progress["by_transcript"], progress["total"]))
     raise typer.Exit(code=0)
 

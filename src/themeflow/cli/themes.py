@@ -49,8 +49,9 @@ def themes_cli(
         if wants_json(as_json):
             differences = guarded(lambda: themes.check(ws))
             findings = guarded(lambda: scan(ws, []))
-            print_json({"current": not differences, "differences": differences,
-                        "audit": [f.to_dict() for f in findings]})
+            print_json(
+                {"current": not differences, "differences": differences, "audit": [f.to_dict() for f in findings]}
+            )
             raise typer.Exit(code=1 if differences or findings else 0)
         guarded(lambda: themes.verify(ws))
         findings = guarded(lambda: scan(ws, []))

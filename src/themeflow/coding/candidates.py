@@ -57,8 +57,15 @@ class Candidate:
 def sentences_from_segments(rows: list[dict[str, str]]) -> list[Sentence]:
     """Participant sentences only: interviewer speech is context, never coded."""
     return [
-        Sentence(r["transcript_id"], r["participant_id"], r["turn"], int(r["start"]), int(r["end"]), r["text"],
-                 r["tokens"].split(" ") if r["tokens"] else [])
+        Sentence(
+            r["transcript_id"],
+            r["participant_id"],
+            r["turn"],
+            int(r["start"]),
+            int(r["end"]),
+            r["text"],
+            r["tokens"].split(" ") if r["tokens"] else [],
+        )
         for r in rows
         if r["role"] == "participant"
     ]
@@ -112,27 +119,45 @@ def draft_transcript(
                     first_pos, last_pos = 0, last
                 else:
                     first_pos, last_pos = max(0, cluster[0] - 1), min(last, cluster[-1] + 1)
-                cues = sorted({f"{kind}:{cue}" for p in cluster for kind, cue in hits[p]})
+                evidence = sorted({f"{kind}:{cue}" for p in cluster for kind, cue in hits[p]})
                 score = sum(WEIGHTS[kind] for p in cluster for kind, _ in set(hits[p]))
                 first, final = turn_sentences[first_pos], turn_sentences[last_pos]
                 out.append(
-                    Candidate(first.transcript_id, first.participant_id, first.start, final.end, code.id,
-                              code.theme, cues, round(score, 2))
+                    Candidate(
+                        first.transcript_id,
+                        first.participant_id,
+                        first.start,
+                        final.end,
+                        code.id,
+                        code.theme,
+                        evidence,
+                        round(score, 2),
+                    )
                 )
     return out
 
 
-# Set in the parent just before forking workers, so they inherit the compiled matcher instead of pickling it.
-_FORK_STATE: dict[str, object] = {}
+@dataclass
+class _ForkState:
+    """Set in the parent just before forking workers, so they inherit the compiled matcher (RE2 sets and
+    spaCy matchers do not pickle)."""
+
+    matcher: SentenceMatcher
+    codes: list[CompiledCode]
+    by_transcript: dict[str, list[Sentence]]
+    shadows: dict[str, str]
+
+
+_FORK_STATE: list[_ForkState] = []
 
 
 def _draft_in_worker(transcript_ids: list[str]) -> list[Candidate]:
-    by_transcript = _FORK_STATE["by_transcript"]
-    shadows = _FORK_STATE["shadows"]
+    state = _FORK_STATE[0]
     out: list[Candidate] = []
     for transcript_id in transcript_ids:
-        out += draft_transcript(by_transcript[transcript_id], _FORK_STATE["matcher"], _FORK_STATE["codes"],  # type: ignore[index, arg-type]
-                                shadows.get(transcript_id))  # type: ignore[attr-defined]
+        out += draft_transcript(
+            state.by_transcript[transcript_id], state.matcher, state.codes, state.shadows.get(transcript_id)
+        )
     return out
 
 
@@ -155,7 +180,7 @@ def draft(
     out: list[Candidate] = []
     parallel = processes > 1 and len(sentences) > 20000 and "fork" in multiprocessing.get_all_start_methods()
     if parallel:
-        _FORK_STATE.update(matcher=matcher, codes=codes, by_transcript=by_transcript, shadows=shadows)
+        _FORK_STATE[:] = [_ForkState(matcher, codes, by_transcript, shadows)]
         try:
             chunks = [ids[i::processes] for i in range(processes)]
             with multiprocessing.get_context("fork").Pool(processes) as pool:

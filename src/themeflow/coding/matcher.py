@@ -52,9 +52,7 @@ def _phrase_tokens(phrase: str, tokenize: Tokenize) -> tuple[str, ...]:
     return tuple(t for t in tokenize(shadow) if t.strip())
 
 
-def _compile_cues(
-    keywords: list[str], phrases: list[str], patterns: list[Any], tokenize: Tokenize
-) -> CueSet:
+def _compile_cues(keywords: list[str], phrases: list[str], patterns: list[Any], tokenize: Tokenize) -> CueSet:
     cues = CueSet()
     for keyword in keywords:
         cues.keywords[simplified_shadow(keyword)] = keyword
@@ -171,12 +169,16 @@ class _SpacyTokenMatcher:
                         from themeflow.errors import InputError
 
                         first = str(exc).strip().splitlines()[-1].strip("- ")
-                        raise InputError(f"code {code.id}: token pattern {cue} is not a valid spaCy pattern ({first})") from exc
+                        raise InputError(
+                            f"code {code.id}: token pattern {cue} is not a valid spaCy pattern ({first})"
+                        ) from exc
                     self.labels[self.vocab.strings[key]] = (index, cue, veto)
 
     def may_match(self, tokens: list[str]) -> bool:
-        return self.anchors is None or not self.anchors.isdisjoint(tokens) or not self.anchors.isdisjoint(
-            t.lower() for t in tokens
+        return (
+            self.anchors is None
+            or not self.anchors.isdisjoint(tokens)
+            or not self.anchors.isdisjoint(t.lower() for t in tokens)
         )
 
     def match(self, tokens: list[str]) -> tuple[list[tuple[int, str]], set[int]]:

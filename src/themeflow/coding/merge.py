@@ -83,7 +83,9 @@ def merge(
                 row[column] = candidate[column]
             row["status"] = "kept"
         else:
-            place = reanchor(transcripts.get(row.get("transcript_id", "")), row.get("text", ""), _int(row.get("start", "")))
+            place = reanchor(
+                transcripts.get(row.get("transcript_id", "")), row.get("text", ""), _int(row.get("start", ""))
+            )
             if place is None:
                 row["status"] = "orphaned"
             else:
@@ -101,7 +103,9 @@ def merge(
         text = row.get("text", "")
         transcript = transcripts.get(transcript_id)
         if transcript is None:
-            problems.append(Problem(f'transcript_id "{transcript_id}" is not an ingested transcript', sheet_name, number))
+            problems.append(
+                Problem(f'transcript_id "{transcript_id}" is not an ingested transcript', sheet_name, number)
+            )
             continue
         places = _occurrences(transcript, text)
         if not places:
@@ -109,12 +113,23 @@ def merge(
             places = _occurrences(transcript, stripped)
             text = stripped
         if not places:
-            problems.append(Problem(f'text of this manual unit is not in transcript {transcript_id} (copy it exactly)', sheet_name, number))
+            problems.append(
+                Problem(
+                    f"text of this manual unit is not in transcript {transcript_id} (copy it exactly)",
+                    sheet_name,
+                    number,
+                )
+            )
             continue
         if len(places) > 1:
-            problems.append(Problem(
-                f"text of this manual unit occurs {len(places)} times in transcript {transcript_id}; "
-                "extend it so it occurs once", sheet_name, number))
+            problems.append(
+                Problem(
+                    f"text of this manual unit occurs {len(places)} times in transcript {transcript_id}; "
+                    "extend it so it occurs once",
+                    sheet_name,
+                    number,
+                )
+            )
             continue
         occurrence = 0
         new_id = manual_unit_id(transcript_id, text, occurrence)
@@ -123,8 +138,12 @@ def merge(
             new_id = manual_unit_id(transcript_id, text, occurrence)
         used_ids.add(new_id)
         row.update(
-            unit_id=new_id, transcript_id=transcript_id, text=text, start=str(places[0]),
-            end=str(places[0] + len(text)), status="manual",
+            unit_id=new_id,
+            transcript_id=transcript_id,
+            text=text,
+            start=str(places[0]),
+            end=str(places[0] + len(text)),
+            status="manual",
             participant_id=row.get("participant_id") or participants_by_transcript.get(transcript_id, ""),
         )
         counts["manual"] += 1
@@ -138,6 +157,13 @@ def merge(
         counts["new"] += 1
         rows.append(row)
 
-    rows.sort(key=lambda r: (sort_key(r.get("transcript_id", "")), _int(r.get("start", "")) or 0,
-                             _int(r.get("end", "")) or 0, r.get("code", ""), r.get("unit_id", "")))
+    rows.sort(
+        key=lambda r: (
+            sort_key(r.get("transcript_id", "")),
+            _int(r.get("start", "")) or 0,
+            _int(r.get("end", "")) or 0,
+            r.get("code", ""),
+            r.get("unit_id", ""),
+        )
+    )
     return MergeResult(rows, problems, counts)

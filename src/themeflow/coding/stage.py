@@ -60,8 +60,13 @@ def load_previous(path: Path, known_codes: set[str]) -> tuple[list[str], list[sh
     sheet.check_columns(header, path)
     problems = sheet.validate_rows(rows, path, known_codes)
     if problems:
-        raise InputError(problems[0].message, file=problems[0].file, row=problems[0].row, problems=problems[1:],
-                         hint="fix the sheet and run again; nothing was written")
+        raise InputError(
+            problems[0].message,
+            file=problems[0].file,
+            row=problems[0].row,
+            problems=problems[1:],
+            hint="fix the sheet and run again; nothing was written",
+        )
     return header, rows
 
 
@@ -85,7 +90,9 @@ def stage_inputs(ws: Workspace, codebook_file: Path) -> dict[str, str]:
 
 
 def stale_reasons(ws: Workspace) -> list[str]:
-    return lock.stale_reasons(lock.read(ws.code_dir), stage_inputs(ws, ws.codebook_file), {"sheet": ws.sheet_format}, ws.root)
+    return lock.stale_reasons(
+        lock.read(ws.code_dir), stage_inputs(ws, ws.codebook_file), {"sheet": ws.sheet_format}, ws.root
+    )
 
 
 def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
@@ -116,11 +123,18 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     compiled = compile_codebook(book, segmenter.cut)
     candidates = assign_ids(draft(sentences, compiled), transcripts)
     participants = {r["transcript_id"]: r["participant_id"] for r in segments}
-    merged = merge(previous, candidates, transcripts, participants, previous_path.name if previous_path else sheet_path.name)
+    merged = merge(
+        previous, candidates, transcripts, participants, previous_path.name if previous_path else sheet_path.name
+    )
     if merged.problems:
         first = merged.problems[0]
-        raise InputError(first.message, file=first.file, row=first.row, problems=merged.problems[1:],
-                         hint="fix the sheet and run again; nothing was written")
+        raise InputError(
+            first.message,
+            file=first.file,
+            row=first.row,
+            problems=merged.problems[1:],
+            hint="fix the sheet and run again; nothing was written",
+        )
     columns = sheet.ordered_columns(header, merged.rows)
     data = sheet.sheet_bytes(sheet_path, columns, merged.rows, book.reference_rows(), book.code_ids)
 
@@ -135,7 +149,8 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     for row in merged.rows:
         decisions[sheet.normalise_decision(row.get("decision", "")) or "pending"] += 1
     outs = lock.hash_paths([sheet_path, applied_codebook_path(ws)], ws.root)
-    lock.write(ws.code_dir, lock.StageRecord(STAGE, params={"sheet": ws.sheet_format},
-                                             deps=stage_inputs(ws, codebook_file), outs=outs))
+    lock.write(
+        ws.code_dir,
+        lock.StageRecord(STAGE, params={"sheet": ws.sheet_format}, deps=stage_inputs(ws, codebook_file), outs=outs),
+    )
     return CodeResult(sheet_path, merged.counts, len(candidates), decisions, backup)
-

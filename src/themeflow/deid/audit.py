@@ -39,9 +39,7 @@ TEXT_SUFFIXES = {
     ".svg",
 }
 ZIP_SUFFIXES = {".qdpx", ".zip"}
-_PSEUDONYM = re.compile(
-    r"\[(?:" + "|".join(sorted(LABELS.values(), key=len, reverse=True)) + r"|[^\[\]\n]{0,6}?)\d*\]"
-)
+_PSEUDONYM = re.compile(r"\[(?:" + "|".join(sorted(LABELS.values(), key=len, reverse=True)) + r"|[^\[\]\n]{0,6}?)\d*\]")
 _BLANK = "■"
 
 
@@ -162,9 +160,7 @@ def scan(ws: Any, extra_paths: list[Path] | None = None) -> list[Finding]:
     key = key_mod.read(key_mod.key_path(ws.private_dir))
     settings = read_settings(ws, _shared_participants(ws))
     known = [
-        Term(detection_shadow(r["original"]), "key", r["kind"])
-        for r in key.rows
-        if len(r["original"].strip()) >= 2
+        Term(detection_shadow(r["original"]), "key", r["kind"]) for r in key.rows if len(r["original"].strip()) >= 2
     ]
     known += [Term(detection_shadow(t), "key", "term") for t, _ in settings.terms]
     known += [Term(detection_shadow(n), "key", "person") for n in settings.names]

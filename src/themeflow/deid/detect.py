@@ -31,9 +31,7 @@ def find_name_spans(shadow: str) -> list[Span]:
     offset = 0
     for line in shadow.splitlines(keepends=True):
         if _SURNAME_LINE.search(line):
-            spans += [
-                Span(s.start + offset, s.end + offset, s.kind, s.identity) for s in names.find_names(line)
-            ]
+            spans += [Span(s.start + offset, s.end + offset, s.kind, s.identity) for s in names.find_names(line)]
         offset += len(line)
     return spans
 
@@ -69,6 +67,4 @@ class Detector:
     def _with_identity(span: Span, shadow: str) -> Span:
         if span.kind in {"participant", "term"}:
             return span
-        return Span(
-            span.start, span.end, span.kind, identity_of(span.kind, shadow[span.start : span.end]), span.label
-        )
+        return Span(span.start, span.end, span.kind, identity_of(span.kind, shadow[span.start : span.end]), span.label)

@@ -24,9 +24,7 @@ PRIVATE_IGNORE = ".themeflow/"
 
 
 class Deidentifier:
-    def __init__(
-        self, root: Path, private_dir: Path, ingest_dir: Path, settings: Settings, enabled: bool
-    ) -> None:
+    def __init__(self, root: Path, private_dir: Path, ingest_dir: Path, settings: Settings, enabled: bool) -> None:
         self.root = root
         self.enabled = enabled
         self.settings = settings
@@ -44,14 +42,9 @@ class Deidentifier:
 
     def detector(self) -> Detector:
         if self._detector is None:
-            terms = [
-                Term(detection_shadow(t), "term", detection_shadow(t), label)
-                for t, label in self.settings.terms
-            ]
+            terms = [Term(detection_shadow(t), "term", detection_shadow(t), label) for t, label in self.settings.terms]
             terms += [Term(detection_shadow(n), "person", detection_shadow(n)) for n in self.settings.names]
-            terms += [
-                Term(detection_shadow(n), "participant", pid) for pid, n, _ in self.settings.participants
-            ]
+            terms += [Term(detection_shadow(n), "participant", pid) for pid, n, _ in self.settings.participants]
             # Names already in the key are names everywhere (a person found in one interview).
             terms += [
                 Term(detection_shadow(r["original"]), "person", detection_shadow(r["original"]))
@@ -119,9 +112,7 @@ def ensure_gitignore(root: Path) -> None:
     if any(line.strip().rstrip("/") in {".themeflow", "/.themeflow"} for line in text.splitlines()):
         return
     prefix = text if not text or text.endswith("\n") else text + "\n"
-    fsio.write_text(
-        path, prefix + "# The re-identification key never leaves this machine.\n" + PRIVATE_IGNORE + "\n"
-    )
+    fsio.write_text(path, prefix + "# The re-identification key never leaves this machine.\n" + PRIVATE_IGNORE + "\n")
 
 
 def prepare(workspace: Any, participants: Any, enabled: bool = True) -> Deidentifier:

@@ -122,9 +122,7 @@ def find_names(text: str, tokens: Iterable[str] | None = None) -> list[Span]:
     count = len(words)
     # Only tokens that start with a surname (or 老/小), or follow a word ending in one, can be names.
     candidates = [i for i, w in enumerate(words) if w[0] in _TRIGGERS]
-    candidates += [
-        i + 1 for i, w in enumerate(words[:-1]) if w[-1] in TITLE_SURNAMES and len(words[i + 1]) == 2
-    ]
+    candidates += [i + 1 for i, w in enumerate(words[:-1]) if w[-1] in TITLE_SURNAMES and len(words[i + 1]) == 2]
     for i in sorted(set(candidates)):
         word = words[i]
         prev = words[i - 1] if i else ""

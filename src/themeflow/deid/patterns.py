@@ -25,9 +25,7 @@ CUED_NUMBER = re.compile(
 ID_18 = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
 ID_15 = re.compile(r"(?<![\dA-Za-z])\d{15}(?![\dA-Za-z])")
 ID_CUE = re.compile(r"身份证|证件号")
-BANK = re.compile(
-    r"(?<![\dA-Za-z])\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?!\d)|(?<![\dA-Za-z])\d{16,19}(?!\d)"
-)
+BANK = re.compile(r"(?<![\dA-Za-z])\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?!\d)|(?<![\dA-Za-z])\d{16,19}(?!\d)")
 BANK_CUE = re.compile(r"银行卡|卡号|储蓄卡|信用卡|工资卡|账号|帐号")
 WECHAT = re.compile(
     r"(?:微信号?|微信|威信|V信|v信|VX|Vx|vx|WX|Wx|wx|weixin|WeChat|wechat)(?:号码|号|ID|id)?"
@@ -37,9 +35,7 @@ WECHAT = re.compile(
 WECHAT_CUE = re.compile(r"微信|威信|V信|v信|VX|vx|Vx|WX|wx|weixin|WeChat|wechat")
 HANDLE = re.compile(r"(?<![-_A-Za-z0-9@.])[A-Za-z][-_A-Za-z0-9]{5,19}(?![-_A-Za-z0-9@])")
 QQ = re.compile(r"(?:QQ|qq|Qq|扣扣|企鹅)(?:号码|号)?(?:是|为|就是|:|：|\s)*([1-9]\d{4,11})(?!\d)")
-EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-)
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # Streets: up to five characters of name before 路/街/道/巷/弄, never swallowing 住在/搬到 and the like.
 _PLACE = r"[^\W\d_A-Za-z在住于到是的了去从我他她你们家和就搬离附近边旁对往向]{1,6}"
 _NUM = r"[\d一二三四五六七八九十百零〇两]+"
@@ -123,9 +119,7 @@ def find_handles(text: str) -> list[Span]:
         window_end = text.find("\n", cue.end())
         window_end = min(cue.end() + 30, len(text) if window_end < 0 else window_end)
         for m in HANDLE.finditer(text, cue.end(), window_end):
-            if any(ch.isdigit() or ch == "_" for ch in m.group()) and not m.group().lower().startswith(
-                ("http", "www")
-            ):
+            if any(ch.isdigit() or ch == "_" for ch in m.group()) and not m.group().lower().startswith(("http", "www")):
                 spans.append(Span(m.start(), m.end(), "wechat", m.group()))
     spans += [Span(m.start(1), m.end(1), "qq", m.group(1)) for m in QQ.finditer(text)]
     spans += [Span(m.start(), m.end(), "email", m.group().lower()) for m in EMAIL.finditer(text)]

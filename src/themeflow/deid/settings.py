@@ -17,9 +17,7 @@ class Settings:
     names: list[str] = field(default_factory=list)
     terms: list[tuple[str, str]] = field(default_factory=list)  # (term, label)
     keep: list[str] = field(default_factory=list)
-    participants: list[tuple[str, str, str]] = field(
-        default_factory=list
-    )  # (participant_id, name, pseudonym)
+    participants: list[tuple[str, str, str]] = field(default_factory=list)  # (participant_id, name, pseudonym)
 
     def digest_data(self) -> dict[str, Any]:
         return {

@@ -21,13 +21,11 @@ _AMBIGUOUS = set("和于向常时成安单关强华车房边位解包景司宁�
 TITLE_SURNAMES = frozenset(FAMILIAR_SURNAMES - _AMBIGUOUS)
 
 SURNAMES = frozenset(
-    FAMILIAR_SURNAMES
-    | set("乔滕幸伏宫宗厉危娄尚农冷卓蒙储晏骆阎祖符邬荣鞠巫钭麦蔺茅甄麻井冀习虞闻荆郁简饶臧卞仇")
+    FAMILIAR_SURNAMES | set("乔滕幸伏宫宗厉危娄尚农冷卓蒙储晏骆阎祖符邬荣鞠巫钭麦蔺茅甄麻井冀习虞闻荆郁简饶臧卞仇")
 )
 
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 令狐 慕容 尉迟 公孙 "
-    "长孙 宇文 司徒 夏侯 轩辕 端木 独孤 南宫 西门 呼延".split()
+    "欧阳 司马 诸葛 上官 东方 皇甫 令狐 慕容 尉迟 公孙 长孙 宇文 司徒 夏侯 轩辕 端木 独孤 南宫 西门 呼延".split()
 )
 
 # Titles and kin terms that follow a surname in speech; the surname is replaced and the title kept.

@@ -71,10 +71,11 @@ def read(path: Path) -> Participants:
     if not path.exists():
         raise InputError("participants file not found", file=path)
     suffix = path.suffix.lower()
+    table: list[list[object]]
     if suffix in {".xlsx", ".xlsm"}:
         table = _read_xlsx(path)
     elif suffix in {".csv", ".txt", ".tsv"}:
-        table = _read_csv(path, "\t" if suffix == ".tsv" else ",")
+        table = [list[object](row) for row in _read_csv(path, "\t" if suffix == ".tsv" else ",")]
     else:
         raise InputError("a participants file must be .csv or .xlsx", file=path.name)
     if not table:

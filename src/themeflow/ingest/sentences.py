@@ -2,7 +2,8 @@
 and newlines and misplaces opening quotes).
 
 A sentence ends after a run of 。！？；!?; or an ellipsis (…… / ... ), together with the closing quotes and
-brackets that follow it (」”』）)…; a straight " only when it closes an open quotation). Lines are handled by the caller: a sentence never crosses a line.
+brackets that follow it (」”』）)…; a straight " only when it closes an open quotation).
+Lines are handled by the caller: a sentence never crosses a line.
 """
 
 from __future__ import annotations

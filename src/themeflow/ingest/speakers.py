@@ -18,20 +18,68 @@ INTERVIEWER = "interviewer"
 PARTICIPANT = "participant"
 
 INTERVIEWER_LABELS = {
-    "访谈者", "訪談者", "采访者", "採訪者", "访问者", "訪問者", "研究者", "研究员", "研究員", "主持人", "访员",
-    "訪員", "调查员", "調查員", "访谈员", "訪談員", "采访人", "採訪人", "访谈人", "訪談人", "问", "問", "q", "i",
-    "int", "interviewer", "researcher", "访", "訪",
+    "访谈者",
+    "訪談者",
+    "采访者",
+    "採訪者",
+    "访问者",
+    "訪問者",
+    "研究者",
+    "研究员",
+    "研究員",
+    "主持人",
+    "访员",
+    "訪員",
+    "调查员",
+    "調查員",
+    "访谈员",
+    "訪談員",
+    "采访人",
+    "採訪人",
+    "访谈人",
+    "訪談人",
+    "问",
+    "問",
+    "q",
+    "i",
+    "int",
+    "interviewer",
+    "researcher",
+    "访",
+    "訪",
 }
 PARTICIPANT_LABELS = {
-    "受访者", "受訪者", "被访者", "被訪者", "被采访者", "被採訪者", "受访人", "受訪人", "被访人", "被訪人",
-    "访谈对象", "訪談對象", "参与者", "參與者", "答", "a", "p", "r", "resp", "participant", "respondent",
-    "interviewee", "受",
+    "受访者",
+    "受訪者",
+    "被访者",
+    "被訪者",
+    "被采访者",
+    "被採訪者",
+    "受访人",
+    "受訪人",
+    "被访人",
+    "被訪人",
+    "访谈对象",
+    "訪談對象",
+    "参与者",
+    "參與者",
+    "答",
+    "a",
+    "p",
+    "r",
+    "resp",
+    "participant",
+    "respondent",
+    "interviewee",
+    "受",
 }
 SERVICE_LABEL = r"(?:说话人|說話人|发言人|發言人|讲话人|講話人|speaker|spk|说话者|說話者)\s*\d{1,2}"
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 
 _LEADING_TIME = re.compile(rf"^\s*[\[【(（]\s*{TIME}\s*[\]】)）]\s*|^\s*{TIME}\s+(?=\S)")
-_SERVICE_LINE = re.compile(rf"^(?P<label>{SERVICE_LABEL})\s*[:：]?\s*(?:(?P<ts>{TIME})\s*)?[:：]?\s*(?P<rest>.*)$", re.I)
+_SERVICE_LINE = re.compile(
+    rf"^(?P<label>{SERVICE_LABEL})\s*[:：]?\s*(?:(?P<ts>{TIME})\s*)?[:：]?\s*(?P<rest>.*)$", re.I
+)
 _BRACKETED_TIME = rf"[\[【(（]\s*{TIME}\s*[\]】)）]"
 _LABEL_TIME_LINE = re.compile(
     rf"^[*#>\s]*(?P<label>[^\s:：\d\[【(（*]{{1,8}}\d{{0,2}})\**\s*(?:(?P<ts>{TIME})|{_BRACKETED_TIME})\s*[:：]?\s*(?P<rest>.*)$"
@@ -112,7 +160,7 @@ def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for _, line in lines:
         leading = _LEADING_TIME.match(line)
-        body = line[leading.end():] if leading else line
+        body = line[leading.end() :] if leading else line
         match = _LABEL_TIME_LINE.match(body) or _INLINE.match(body)
         if match:
             label = match.group("label").strip("*# ")
@@ -130,9 +178,14 @@ def _question_share(text: str, turns: list[Turn]) -> float:
     return asked / len(turns) if turns else 0.0
 
 
+def _without_leading_time(line: str) -> str:
+    match = _LEADING_TIME.match(line)
+    return line[match.end() :] if match else line
+
+
 def split_turns(text: str) -> SpeakerSplit:
     lines = _lines(text)
-    service = any(_SERVICE_LINE.match(l[_LEADING_TIME.match(l).end():] if _LEADING_TIME.match(l) else l) for _, l in lines)
+    service = any(_SERVICE_LINE.match(_without_leading_time(line)) for _, line in lines)
 
     def known_only(label: str, kind: str) -> bool:
         if kind == "service":
@@ -151,20 +204,29 @@ def split_turns(text: str) -> SpeakerSplit:
         if extra:
             first = next(i for i, p in enumerate(parsed) if p.label is not None)
             parsed = parsed[:first] + [
-                _parse_line(o, l, lambda lab, kind: known_only(lab, kind) or (kind != "service" and lab.strip("*# ") in extra))
-                for o, l in lines[first:]
+                _parse_line(
+                    offset,
+                    line,
+                    lambda lab, kind: known_only(lab, kind) or (kind != "service" and lab.strip("*# ") in extra),
+                )
+                for offset, line in lines[first:]
             ]
             labelled = [p for p in parsed if p.label is not None]
     else:
         # No known labels: accept labels that recur at the start of lines (`张医生：`, `小王 00:01:02`).
         if len(recurring) >= 2:
-            parsed = [_parse_line(o, l, lambda lab, kind: kind != "service" and lab.strip("*# ") in recurring) for o, l in lines]
+            parsed = [
+                _parse_line(offset, line, lambda lab, kind: kind != "service" and lab.strip("*# ") in recurring)
+                for offset, line in lines
+            ]
             labelled = [p for p in parsed if p.label is not None]
             scheme = "recurring-labels"
     if not labelled:
         spans = [_trim(text, p.start, p.end) for p in parsed]
         turn = Turn("participant", PARTICIPANT, [s for s in spans if s[0] < s[1]])
-        return SpeakerSplit("none", [turn] if turn.spans else [], ["no speaker labels recognised: read as one participant turn"])
+        return SpeakerSplit(
+            "none", [turn] if turn.spans else [], ["no speaker labels recognised: read as one participant turn"]
+        )
 
     turns: list[Turn] = []
     current: Turn | None = None

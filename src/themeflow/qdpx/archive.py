@@ -59,9 +59,7 @@ def open_archive(path: Path) -> Archive:
         handle = zipfile.ZipFile(path)
         infos = handle.infolist()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise InputError(
-            "not a readable .qdpx archive (the ZIP is damaged or not a ZIP)", file=path.name
-        ) from exc
+        raise InputError("not a readable .qdpx archive (the ZIP is damaged or not a ZIP)", file=path.name) from exc
     if len(infos) > MAX_MEMBERS:
         raise InputError(
             f"the archive has {len(infos)} members (more than {MAX_MEMBERS}); refusing a possible zip bomb",

@@ -140,9 +140,7 @@ def read_codes(codes_element: Any, namespace: str) -> list[ImportedCode]:
         code.children = [build(c) for c in element.findall(f"{{{namespace}}}Code")]
         return code
 
-    return (
-        [build(c) for c in codes_element.findall(f"{{{namespace}}}Code")] if codes_element is not None else []
-    )
+    return [build(c) for c in codes_element.findall(f"{{{namespace}}}Code")] if codes_element is not None else []
 
 
 def unfold_folded_names(codes: list[ImportedCode]) -> list[ImportedCode]:
@@ -150,9 +148,7 @@ def unfold_folded_names(codes: list[ImportedCode]) -> list[ImportedCode]:
     if not any("::" in c.name for c in codes):
         return codes
     out: list[ImportedCode] = []
-    parents = {
-        c.name: c for c in codes if "::" not in c.name
-    }  # a real `Coke` code is the parent of `Coke::…`
+    parents = {c.name: c for c in codes if "::" not in c.name}  # a real `Coke` code is the parent of `Coke::…`
     for code in codes:
         if "::" not in code.name:
             out.append(code)

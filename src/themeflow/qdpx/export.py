@@ -138,9 +138,7 @@ def accepted_units(
             )
             continue
         units.append({**row, "code": code, "start": str(start), "end": str(end)})
-    units.sort(
-        key=lambda u: (u["transcript_id"], int(u["start"]), int(u["end"]), u["code"], u.get("unit_id", ""))
-    )
+    units.sort(key=lambda u: (u["transcript_id"], int(u["start"]), int(u["end"]), u["code"], u.get("unit_id", "")))
     return units
 
 
@@ -154,9 +152,7 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
     _header, rows = sheet_mod.read_rows(sheet)
     transcripts_dir = ws.ingest_dir / "transcripts"
     if not transcripts_dir.is_dir():
-        raise UsageError(
-            "no ingested transcripts yet", file=transcripts_dir, hint="run `themeflow ingest` first"
-        )
+        raise UsageError("no ingested transcripts yet", file=transcripts_dir, hint="run `themeflow ingest` first")
     texts = {p.stem: p.read_text(encoding="utf-8") for p in sorted(transcripts_dir.glob("*.txt"))}
     units = accepted_units(rows, texts, set(book.code_ids), sheet, result.skipped)
     _cols, segments = _read_csv(ws.ingest_dir / "segments.csv")
@@ -237,9 +233,7 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
                     endPosition=unit["end"],
                     creatingUser=user,
                 )
-                coding = etree.SubElement(
-                    selection, tag("Coding"), guid=guid("coding", key), creatingUser=user
-                )
+                coding = etree.SubElement(selection, tag("Coding"), guid=guid("coding", key), creatingUser=user)
                 etree.SubElement(coding, tag("CodeRef"), targetGUID=guid("code", unit["code"]))
                 memo = (unit.get("memo") or "").strip()
                 if memo:

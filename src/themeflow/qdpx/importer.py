@@ -117,9 +117,7 @@ def import_codebook(ws: Workspace, file: Path | str) -> ImportResult:
     origin, codes = reader.load_codebook(file)
     if not codes:
         raise InputError("the codebook has no codes", file=file.name)
-    text, _ = codebook_plan(
-        codes, set(), file.stem, f"Imported from {file.name}" + (f" ({origin})" if origin else "")
-    )
+    text, _ = codebook_plan(codes, set(), file.stem, f"Imported from {file.name}" + (f" ({origin})" if origin else ""))
     target = _free_path(ws.root / IMPORTED_CODEBOOK, text.encode("utf-8"))
     fsio.write_text(target, text)
     book = codebook_mod.load(target)
@@ -145,9 +143,7 @@ def transcript_names(sources: list[reader.Source], folder: Path) -> dict[str, st
     taken_ids = {transcript_id_for(p) for p in folder.glob("*") if p.is_file()} if folder.is_dir() else set()
     names: dict[str, str] = {}
     for source in sources:
-        base = _UNSAFE_NAME.sub("_", _SOURCE_SUFFIX.sub("", Path(source.name.replace("\\", "/")).name)).strip(
-            "._"
-        )
+        base = _UNSAFE_NAME.sub("_", _SOURCE_SUFFIX.sub("", Path(source.name.replace("\\", "/")).name)).strip("._")
         base = base or "source"
         name, number = f"{base}.txt", 1
         while True:
@@ -189,15 +185,11 @@ def plan_units(
                 else None
             )
             if found is None:
-                result.skipped.append(
-                    f"{source.name}: selection {coding.start}–{coding.end} could not be placed"
-                )
+                result.skipped.append(f"{source.name}: selection {coding.start}–{coding.end} could not be placed")
                 continue
             start, end = found, found + len(needle)
         if start >= end:
-            result.skipped.append(
-                f"{source.name}: selection {coding.start}–{coding.end} holds only white space"
-            )
+            result.skipped.append(f"{source.name}: selection {coding.start}–{coding.end} holds only white space")
             continue
         key = (name, start, end, code_ids[coding.code_guid])
         if key in seen:  # NVivo repeats a range once per code; the same range and code twice is one unit
@@ -221,9 +213,7 @@ def participants_csv(project: reader.Project, names: dict[str, str], result: Imp
     for case in cases:
         files = [names[g] for g in case.source_guids if g in names]
         if len(files) > 1:
-            result.warnings.append(
-                f"case {case.name} has {len(files)} sources; only {files[0]} is linked to it"
-            )
+            result.warnings.append(f"case {case.name} has {len(files)} sources; only {files[0]} is linked to it")
         row = {"participant_id": normalise_id(case.name), "file": files[0] if files else "", **case.values}
         writer.writerow([row.get(c, "") for c in columns])
     result.cases = len(cases)
@@ -301,9 +291,7 @@ def import_project(ws: Workspace, file: Path | str) -> ImportResult:
             "merge them into it by hand"
         )
     config_path = ws.root / workspace_mod.CONFIG_NAME
-    config = (
-        config_path.read_text(encoding="utf-8-sig") if config_path.exists() else workspace_mod.CONFIG_TEMPLATE
-    )
+    config = config_path.read_text(encoding="utf-8-sig") if config_path.exists() else workspace_mod.CONFIG_TEMPLATE
     config = _set_config(config, "codebook", codebook_path.relative_to(ws.root).as_posix())
 
     writes = _Writes()
@@ -365,16 +353,12 @@ def sheet_rows(
         text = planned[unit.start : unit.end]
         start, end = unit.start, unit.end
         if actual is None:
-            result.skipped.append(
-                f"{unit.transcript}: not ingested, so its coding {unit.code} was not imported"
-            )
+            result.skipped.append(f"{unit.transcript}: not ingested, so its coding {unit.code} was not imported")
             continue
         if actual != planned:  # de-identification changed the text: find the unit again
             found = offsets.locate(actual, text, round(unit.start * len(actual) / max(len(planned), 1)))
             if found is None:
-                result.skipped.append(
-                    f"{unit.transcript}: a {unit.code} unit is no longer in the de-identified text"
-                )
+                result.skipped.append(f"{unit.transcript}: a {unit.code} unit is no longer in the de-identified text")
                 continue
             start, end = found, found + len(text)
         occurrence = occurrences.get((transcript_id, text), 0)
@@ -401,9 +385,7 @@ def sheet_rows(
     return rows
 
 
-def _write_sheet(
-    ws: Workspace, new_rows: list[dict[str, str]], book: codebook_mod.Codebook, writes: _Writes
-) -> None:
+def _write_sheet(ws: Workspace, new_rows: list[dict[str, str]], book: codebook_mod.Codebook, writes: _Writes) -> None:
     path = ws.sheet_path
     header: list[str] = list(sheet_mod.SHEET_COLUMNS)
     rows: list[dict[str, str]] = []

@@ -108,9 +108,7 @@ def load_project(file: Path) -> Project:
 
 def build_project(root: Any, bundle: archive.Archive | None, name: str) -> Project:
     origin = root.get("origin") or ""
-    users = {
-        _guid(u.get("guid")): (u.get("name") or u.get("id") or "").strip() for u in root.iter(P + "User")
-    }
+    users = {_guid(u.get("guid")): (u.get("name") or u.get("id") or "").strip() for u in root.iter(P + "User")}
     codebook = root.find(P + "CodeBook")
     codes = read_codes(codebook.find(P + "Codes") if codebook is not None else None, PROJECT_NS)
     project = Project(name=root.get("name") or "", origin=origin, codes=codes, users=users)
@@ -143,8 +141,7 @@ def build_project(root: Any, bundle: archive.Archive | None, name: str) -> Proje
             start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
             if start < 0 or end > length or start > end:
                 raise InputError(
-                    f"selection {start}–{end} of source {source.name!r} lies outside its text "
-                    f"({length} {unit})",
+                    f"selection {start}–{end} of source {source.name!r} lies outside its text ({length} {unit})",
                     file=name,
                     line=selection.sourceline,
                 )

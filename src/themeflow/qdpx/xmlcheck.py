@@ -56,9 +56,7 @@ def parse(data: bytes, name: str, namespace: str) -> Any:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise InputError(f"not well-formed XML ({exc.msg})", file=name, line=line) from exc
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise InputError(
-            "the XML declares a DOCTYPE, which exchange files never need; refusing it", file=name
-        )
+        raise InputError("the XML declares a DOCTYPE, which exchange files never need; refusing it", file=name)
     root = tree.getroot()
     expected = f"{{{namespace}}}{ROOTS[namespace]}"
     if root.tag != expected:
@@ -98,4 +96,3 @@ def validate(root: Any, name: str, namespace: str) -> None:
 
 def _short(message: str) -> str:
     return re.sub(r"\{urn:QDA-XML:(?:project|codebook):1\.0\}", "", message)
-

@@ -99,9 +99,7 @@ def load(ws: Workspace) -> ThemesInputs:
 
     sheet_path = ws.sheet_path
     if not sheet_path.exists():
-        raise UsageError(
-            "no coder sheet yet", file=relative(sheet_path, ws.root), hint="run `themeflow code` first"
-        )
+        raise UsageError("no coder sheet yet", file=relative(sheet_path, ws.root), hint="run `themeflow code` first")
     book = codebook_mod.load(codebook_path(ws))
     transcripts = _transcripts(ws)
     owner = dict(transcripts)
@@ -138,9 +136,7 @@ def load(ws: Workspace) -> ThemesInputs:
         decision = sheet_mod.normalise_decision(row.get("decision", ""))
         if decision != "accept":
             if sheet_mod.is_quote(row):
-                warnings.append(
-                    f"{sheet_path.name} row {number}: marked as a quote but not accepted; not used"
-                )
+                warnings.append(f"{sheet_path.name} row {number}: marked as a quote but not accepted; not used")
             continue
         code = sheet_mod.effective_code(row)
         if code not in known:
@@ -177,9 +173,7 @@ def load(ws: Workspace) -> ThemesInputs:
     listed = {p["participant_id"] for p in participants}
     unlisted = sorted({u.participant_id for u in units} - listed, key=natural_key)
     if unlisted:
-        warnings.append(
-            f"participants with accepted units but not in {participants_file.name}: {', '.join(unlisted)}"
-        )
+        warnings.append(f"participants with accepted units but not in {participants_file.name}: {', '.join(unlisted)}")
         participants = sorted(
             participants + [{"participant_id": p} for p in unlisted],
             key=lambda p: natural_key(p["participant_id"]),

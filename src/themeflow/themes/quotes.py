@@ -53,9 +53,7 @@ def choose(units: Sequence[Unit], code: str, per_code: int) -> list[tuple[Unit, 
     if marked:
         return [
             (u, "coder")
-            for u in sorted(
-                marked, key=lambda u: (natural_key(u.participant_id), u.transcript_id, u.start, u.row)
-            )
+            for u in sorted(marked, key=lambda u: (natural_key(u.participant_id), u.transcript_id, u.start, u.row))
         ]
     picked: list[Unit] = []
     seen: set[str] = set()
@@ -66,9 +64,7 @@ def choose(units: Sequence[Unit], code: str, per_code: int) -> list[tuple[Unit, 
             continue
         seen.add(unit.participant_id)
         picked.append(unit)
-    return [
-        (u, "auto") for u in sorted(picked, key=lambda u: (natural_key(u.participant_id), u.start, u.row))
-    ]
+    return [(u, "auto") for u in sorted(picked, key=lambda u: (natural_key(u.participant_id), u.start, u.row))]
 
 
 def select(

@@ -15,8 +15,7 @@ SATURATION_NOTE = (
     "reflexive thematic analysis does not use saturation."
 )
 ORPHAN_NOTE = (
-    "Units marked * include accepted units whose text is no longer in the transcript (status orphaned): "
-    "check them."
+    "Units marked * include accepted units whose text is no longer in the transcript (status orphaned): check them."
 )
 
 
@@ -171,10 +170,7 @@ def markdown(a: Analysis) -> str:
     ]
     lines += _md_table(
         ["Interview", "Participant", "New codes", "Cumulative codes"],
-        [
-            [s.position, label, len(s.new), s.cumulative]
-            for s, label in zip(a.steps, a.interview_labels, strict=True)
-        ],
+        [[s.position, label, len(s.new), s.cumulative] for s, label in zip(a.steps, a.interview_labels, strict=True)],
     )
     lines += ["Sensitivity:", ""]
     lines += _md_table(
@@ -208,8 +204,7 @@ def _html_table(header: Sequence[str], rows: Sequence[Sequence[object]], numeric
     out = ["<table>", "<tr>" + "".join(f"<th>{_h(h)}</th>" for h in header) + "</tr>"]
     for row in rows:
         cells = "".join(
-            f'<td class="num">{_h(v)}</td>' if i in numeric else f"<td>{_h(v)}</td>"
-            for i, v in enumerate(row)
+            f'<td class="num">{_h(v)}</td>' if i in numeric else f"<td>{_h(v)}</td>" for i, v in enumerate(row)
         )
         out.append(f"<tr>{cells}</tr>")
     out.append("</table>")
@@ -269,9 +264,7 @@ def html(a: Analysis) -> str:
     parts.append("<figure>" + _heatmap(a) + "</figure>")
 
     parts.append("<h2>Code saturation</h2>")
-    parts.append(
-        f'<p class="note">{_h(SATURATION_NOTE).replace("*code saturation*", "<em>code saturation</em>")}</p>'
-    )
+    parts.append(f'<p class="note">{_h(SATURATION_NOTE).replace("*code saturation*", "<em>code saturation</em>")}</p>')
     parts.append(f"<p><strong>{_h(a.assessment.label)}</strong> (base codes: {a.assessment.base_codes}).</p>")
     parts.append(f'<p class="note">{_h(_order_note(a).replace("`", ""))}</p>')
     parts.append("<figure>" + _curve(a) + "</figure>")
@@ -289,10 +282,7 @@ def html(a: Analysis) -> str:
     parts.append(
         _html_table(
             ["Base", "Run", "Threshold", "Result"],
-            [
-                [s.base, s.run, f"≤{percent(s.threshold)}", s.reached_at or "not reached"]
-                for s in a.sensitivity
-            ],
+            [[s.base, s.run, f"≤{percent(s.threshold)}", s.reached_at or "not reached"] for s in a.sensitivity],
         )
     )
 

@@ -48,9 +48,7 @@ class Assessment:
     @property
     def label(self) -> str:
         rule = f"base {self.base} + run {self.run}, ≤{percent(self.threshold)}"
-        return (
-            f"{rule}: reached at interview {self.reached_at}" if self.reached_at else f"{rule}: not reached"
-        )
+        return f"{rule}: reached at interview {self.reached_at}" if self.reached_at else f"{rule}: not reached"
 
 
 def percent(value: float) -> str:

@@ -111,8 +111,7 @@ def saturation_curve(
                 f"{len(step.new)} new</title></rect>"
             )
         out.append(
-            f'<text x="{_f(x)}" y="{top + plot_h + 16}" text-anchor="middle" fill="{INK}">'
-            f"{step.position}</text>"
+            f'<text x="{_f(x)}" y="{top + plot_h + 16}" text-anchor="middle" fill="{INK}">{step.position}</text>'
         )
         out.append(
             f'<text x="{_f(x)}" y="{top + plot_h + 30}" text-anchor="middle" fill="#616e7c" '
@@ -129,8 +128,7 @@ def saturation_curve(
     if reached_at:
         x = x_of(reached_at)
         out.append(
-            f'<line x1="{_f(x)}" y1="{top}" x2="{_f(x)}" y2="{top + plot_h}" stroke="#c53030" '
-            f'stroke-dasharray="4 3"/>'
+            f'<line x1="{_f(x)}" y1="{top}" x2="{_f(x)}" y2="{top + plot_h}" stroke="#c53030" stroke-dasharray="4 3"/>'
         )
         out.append(f'<text x="{_f(x + 4)}" y="{top + 12}" fill="#c53030">saturation ({reached_at})</text>')
     out.append(

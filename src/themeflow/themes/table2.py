@@ -108,11 +108,7 @@ def summarise(
         if not values:
             continue
         mean = math.fsum(values) / len(values)
-        sd = (
-            math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
-            if len(values) > 1
-            else None
-        )
+        sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else None
         numeric_out.append(NumericSummary(column, len(values), mean, sd, min(values), max(values)))
     categorical_out: list[CategorySummary] = []
     for column in cats:

@@ -71,9 +71,7 @@ def matrix_rows(a: Analysis) -> tuple[list[str], list[dict[str, object]]]:
     columns = ["participant_id", *codes, "total"]
     rows: list[dict[str, object]] = []
     for participant, values in zip(a.participant_ids, a.grid, strict=True):
-        rows.append(
-            {"participant_id": participant, **dict(zip(codes, values, strict=True)), "total": sum(values)}
-        )
+        rows.append({"participant_id": participant, **dict(zip(codes, values, strict=True)), "total": sum(values)})
     return columns, rows
 
 
