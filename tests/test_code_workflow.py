@@ -250,3 +250,25 @@ def test_csv_sheet_instead_of_xlsx_never_both(runner, workspace_dir: Path) -> No
     assert csv_path.exists() and not xlsx.exists()
     carried = {r["unit_id"]: r for r in _rows(csv_path)}
     assert carried[rows[0]["unit_id"]]["memo"] == "保留"
+
+
+def test_candidate_cache_only_accelerates(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    first = units.read_bytes()
+    cache = workspace_dir / ".themeflow/cache/code-candidates.json"
+    assert cache.exists() and oct(cache.stat().st_mode & 0o777) == "0o600"
+    cache.write_text("{not json", encoding="utf-8")  # damaged: ignored, rebuilt
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    assert units.read_bytes() == first
+    # A changed transcript is drafted again (its cached candidates are not reused).
+    source = workspace_dir / "data/transcripts/P2_b.txt"
+    source.write_text(
+        source.read_text(encoding="utf-8") + "问：还有吗？\n答：我也不想跟他们说住院的事。\n", encoding="utf-8"
+    )
+    invoke(runner, "ingest", "--workspace", ws)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    rows = _rows(units)
+    assert any(r["transcript_id"] == "P2_b" and r["code"] == "T1.2" for r in rows)

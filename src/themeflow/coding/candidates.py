@@ -137,28 +137,11 @@ def draft_transcript(
     return out
 
 
-@dataclass
-class _ForkState:
-    """Set in the parent just before forking workers, so they inherit the compiled matcher (RE2 sets and
-    spaCy matchers do not pickle)."""
-
-    matcher: SentenceMatcher
-    codes: list[CompiledCode]
-    by_transcript: dict[str, list[Sentence]]
-    shadows: dict[str, str]
-
-
-_FORK_STATE: list[_ForkState] = []
-
-
-def _draft_in_worker(transcript_ids: list[str]) -> list[Candidate]:
-    state = _FORK_STATE[0]
-    out: list[Candidate] = []
-    for transcript_id in transcript_ids:
-        out += draft_transcript(
-            state.by_transcript[transcript_id], state.matcher, state.codes, state.shadows.get(transcript_id)
-        )
-    return out
+def _draft_one(
+    state: tuple[SentenceMatcher, list[CompiledCode], dict[str, str]], group: list[Sentence]
+) -> list[Candidate]:
+    matcher, codes, shadows = state
+    return draft_transcript(group, matcher, codes, shadows.get(group[0].transcript_id)) if group else []
 
 
 def draft(
@@ -166,31 +149,19 @@ def draft(
     codes: list[CompiledCode],
     shadows: dict[str, str] | None = None,
     processes: int = 1,
+    min_parallel: int = 20000,
 ) -> list[Candidate]:
-    """Candidate units for every code, ordered by transcript, start, code. With `processes` > 1 and a large
-    corpus, transcripts are drafted in forked worker processes (same result, both cores)."""
-    import multiprocessing
+    """Candidate units for every code, ordered by transcript, start, code. With `processes` > 1 and at least
+    `min_parallel` sentences, transcripts are drafted in forked workers (same result, both cores)."""
+    from themeflow.parallel import fork_map
 
-    matcher = SentenceMatcher(codes)
     by_transcript: dict[str, list[Sentence]] = defaultdict(list)
     for sentence in sentences:
         by_transcript[sentence.transcript_id].append(sentence)
-    shadows = shadows or {}
-    ids = sorted(by_transcript)
-    out: list[Candidate] = []
-    parallel = processes > 1 and len(sentences) > 20000 and "fork" in multiprocessing.get_all_start_methods()
-    if parallel:
-        _FORK_STATE[:] = [_ForkState(matcher, codes, by_transcript, shadows)]
-        try:
-            chunks = [ids[i::processes] for i in range(processes)]
-            with multiprocessing.get_context("fork").Pool(processes) as pool:
-                for part in pool.map(_draft_in_worker, chunks):
-                    out += part
-        finally:
-            _FORK_STATE.clear()
-    else:
-        for transcript_id in ids:
-            out += draft_transcript(by_transcript[transcript_id], matcher, codes, shadows.get(transcript_id))
+    groups = [by_transcript[t] for t in sorted(by_transcript)]
+    state = (SentenceMatcher(codes), codes, shadows or {})
+    workers = processes if len(sentences) >= min_parallel else 1
+    out = [c for part in fork_map(_draft_one, state, groups, workers) for c in part]
     out.sort(key=lambda c: (c.transcript_id, c.start, c.end, c.code))
     return out
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from themeflow import codebook as codebook_mod
 from themeflow import fsio, lock, sheet
-from themeflow.coding.candidates import assign_ids, draft, sentences_from_segments
+from themeflow.coding import cache as candidate_cache
+from themeflow.coding.candidates import Candidate, assign_ids, draft, sentences_from_segments
 from themeflow.coding.matcher import codebook_terms, compile_codebook
 from themeflow.coding.merge import merge
 from themeflow.errors import InputError
@@ -95,10 +96,55 @@ def stale_reasons(ws: Workspace) -> list[str]:
     )
 
 
+def _draft_all(
+    ws: Workspace,
+    book: codebook_mod.Codebook,
+    codebook_file: Path,
+    segments: list[dict[str, str]],
+    transcripts: dict[str, str],
+) -> list[Candidate]:
+    """Candidates for every transcript: from the cache where a transcript and the codebook are unchanged,
+    drafted (on both cores for large corpora) where not."""
+    from themeflow.ingest.segmenter import Segmenter, simplified_shadow, vocabulary_digest
+    from themeflow.ingest.stage import vocabulary
+
+    settings = ws.section("segmentation")
+    engine = str(settings.get("engine", "jieba-fast"))
+    words = vocabulary(ws, codebook_terms(book))
+    key = candidate_cache.global_key(codebook_file.read_bytes(), vocabulary_digest(words), engine)
+    cached = candidate_cache.load(ws.private_dir, key)
+    rows_by_transcript: dict[str, list[dict[str, str]]] = {}
+    for row in segments:
+        rows_by_transcript.setdefault(row["transcript_id"], []).append(row)
+    entries: dict[str, tuple[str, list[Candidate]]] = {}
+    to_draft: list[dict[str, str]] = []
+    keys: dict[str, str] = {}
+    for transcript_id, rows in rows_by_transcript.items():
+        keys[transcript_id] = candidate_cache.transcript_key(transcripts.get(transcript_id, ""), rows)
+        hit = cached.get(transcript_id)
+        if hit is not None and hit[0] == keys[transcript_id]:
+            entries[transcript_id] = hit
+        else:
+            to_draft += rows
+    if to_draft:
+        segmenter = Segmenter(engine, words)
+        compiled = compile_codebook(book, segmenter.cut)
+        ids = {r["transcript_id"] for r in to_draft}
+        shadows = {tid: simplified_shadow(transcripts[tid]) for tid in ids if tid in transcripts}
+        drafted = draft(sentences_from_segments(to_draft), compiled, shadows, int(settings.get("processes", 2) or 1))
+        for transcript_id in ids:
+            entries[transcript_id] = (keys[transcript_id], [])
+        for candidate in drafted:
+            entries[candidate.transcript_id][1].append(candidate)
+        candidate_cache.save(ws.private_dir, key, entries)
+    out = [c for _, found in entries.values() for c in found]
+    out.sort(key=lambda c: (c.transcript_id, c.start, c.end, c.code))
+    return out
+
+
 def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     """Draft candidates with the codebook and merge them into the coder sheet (02-code/units.xlsx)."""
-    from themeflow.ingest.segmenter import Segmenter
-    from themeflow.ingest.stage import read_segments, vocabulary
+    from themeflow.ingest.stage import read_segments
 
     codebook_file = Path(codebook_file) if codebook_file else ws.codebook_file
     book = codebook_mod.load(codebook_file)
@@ -117,11 +163,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
 
     segments = read_segments(ws.ingest_dir)
     transcripts = _read_transcripts(ws)
-    sentences = sentences_from_segments(segments)
-    engine = str(ws.section("segmentation").get("engine", "jieba-fast"))
-    segmenter = Segmenter(engine, vocabulary(ws, codebook_terms(book)))
-    compiled = compile_codebook(book, segmenter.cut)
-    candidates = assign_ids(draft(sentences, compiled), transcripts)
+    candidates = assign_ids(_draft_all(ws, book, codebook_file, segments, transcripts), transcripts)
     participants = {r["transcript_id"]: r["participant_id"] for r in segments}
     merged = merge(
         previous, candidates, transcripts, participants, previous_path.name if previous_path else sheet_path.name

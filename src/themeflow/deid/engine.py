@@ -54,10 +54,17 @@ class Deidentifier:
             self._detector = Detector(TermMatcher(terms), self.settings.keep)
         return self._detector
 
-    def apply(self, transcript_id: str, text: str) -> tuple[str, list[dict[str, Any]]]:
+    def detect(self, text: str) -> list[Any]:
+        """The spans `apply` would replace (pure: safe to run in worker processes)."""
+        return self.detector().detect(text) if self.enabled else []
+
+    def apply(self, transcript_id: str, text: str, spans: list[Any] | None = None) -> tuple[str, list[dict[str, Any]]]:
+        """Replace personal information in `text` (spans from `detect`, found here when not given). Call in
+        a fixed order (ingest: sorted transcripts): pseudonym numbers are given out in that order."""
         if not self.enabled:
             return text, []
-        spans = self.detector().detect(text)
+        if spans is None:
+            spans = self.detector().detect(text)
         pseudonyms = {pid: pseudonym for pid, _, pseudonym in self.settings.participants}
         out: list[str] = []
         rows: list[dict[str, Any]] = []

@@ -252,6 +252,77 @@ def stale_reasons(ws: Workspace) -> list[str]:
     return lock.stale_reasons(lock.read(ws.ingest_dir), deps, params, ws.root)
 
 
+@dataclass
+class _Pending:
+    """A transcript read and normalised, waiting for de-identification and segmentation."""
+
+    rel: str
+    transcript_id: str
+    participant_id: str
+    decoded: Any
+    digest: str
+    text: str
+    participant_warning: str | None
+
+
+# Below this many characters, forking workers costs more than it saves.
+MIN_PARALLEL_CHARS = 200_000
+
+
+def _detect(deidentifier: Any, text: str) -> list[Any]:
+    return deidentifier.detect(text)  # type: ignore[no-any-return]
+
+
+def _segment(segmenter: Segmenter, item: tuple[str, str, str]) -> tuple[str, list[dict[str, str]], list[str], int]:
+    return process_text(item[0], item[1], item[2], segmenter)
+
+
+def _process_pending(
+    pending: list[_Pending],
+    deidentifier: Any,
+    engine: str,
+    words: list[tuple[str, int | None, str | None]],
+    processes: int,
+    cache_key: str,
+    records: dict[str, TranscriptRecord],
+    result: IngestResult,
+) -> None:
+    """De-identify and segment the transcripts that changed. Detection and segmentation run on both cores
+    for large corpora; pseudonyms are given out in one process, in file order, so numbering is stable."""
+    from themeflow.parallel import fork_map
+
+    workers = processes if sum(len(p.text) for p in pending) >= MIN_PARALLEL_CHARS else 1
+    if deidentifier.enabled:
+        deidentifier.detect("预热")  # build the detector before forking, so workers inherit it
+        found = fork_map(_detect, deidentifier, [p.text for p in pending], workers)
+        for item, spans in zip(pending, found, strict=True):
+            item.text, _ = deidentifier.apply(item.transcript_id, item.text, spans)
+    segmenter = Segmenter(engine, words)
+    segmented = fork_map(_segment, segmenter, [(p.text, p.transcript_id, p.participant_id) for p in pending], workers)
+    for item, (scheme, rows, warnings, turns) in zip(pending, segmented, strict=True):
+        if not rows:
+            result.skipped.append((item.rel, "has no speech to segment"))
+            continue
+        if item.participant_warning:
+            result.warnings.append(item.participant_warning)
+        result.warnings.extend(f"{item.rel}: {warning}" for warning in warnings)
+        records[item.transcript_id] = TranscriptRecord(
+            item.transcript_id,
+            item.participant_id,
+            item.rel,
+            item.decoded.encoding,
+            item.decoded.format,
+            item.digest,
+            cache_key,
+            scheme,
+            item.text,
+            rows,
+            warnings,
+            turns,
+        )
+        result.processed.append(item.transcript_id)
+
+
 def run(
     ws: Workspace,
     transcripts_dir: Path | None = None,
@@ -285,7 +356,7 @@ def run(
     previous_manifest, previous_segments = _read_previous(ws.ingest_dir)
     transcripts_out = ws.ingest_dir / "transcripts"
     records: dict[str, TranscriptRecord] = {}
-    segmenter: Segmenter | None = None
+    pending: list[_Pending] = []
     seen_ids: dict[str, str] = {}
     known = participants.by_id()
     for index, path in enumerate(sources, start=1):
@@ -342,33 +413,13 @@ def run(
         except SourceError as exc:
             result.skipped.append((rel, str(exc)))
             continue
-        text = normalise(decoded.text)
-        text, _redactions = deidentifier.apply(transcript_id, text)
-        if segmenter is None:
-            segmenter = Segmenter(engine, words)
-        scheme, rows, warnings, turns = process_text(text, transcript_id, participant_id, segmenter)
-        if not rows:
-            result.skipped.append((rel, "has no speech to segment"))
-            continue
-        if participant_warning:
-            result.warnings.append(participant_warning)
-        for warning in warnings:
-            result.warnings.append(f"{rel}: {warning}")
-        records[transcript_id] = TranscriptRecord(
-            transcript_id,
-            participant_id,
-            rel,
-            decoded.encoding,
-            decoded.format,
-            digest,
-            cache_key,
-            scheme,
-            text,
-            rows,
-            warnings,
-            turns,
+        pending.append(
+            _Pending(rel, transcript_id, participant_id, decoded, digest, normalise(decoded.text), participant_warning)
         )
-        result.processed.append(transcript_id)
+    if pending:
+        _process_pending(
+            pending, deidentifier, engine, words, int(seg_settings.get("processes", 2) or 1), cache_key, records, result
+        )
     if progress:
         progress(len(sources), len(sources), "")
 

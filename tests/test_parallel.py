@@ -1,0 +1,57 @@
+"""Both cores, same result: forked ingest and drafting give byte-identical artefacts and coder sheets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import TRANSCRIPT_A, TRANSCRIPT_B, invoke, make_workspace
+
+from themeflow import parallel
+from themeflow.coding import candidates
+from themeflow.ingest import stage
+
+
+def _square(offset: int, item: int) -> int:
+    return item * item + offset
+
+
+def test_fork_map_keeps_input_order() -> None:
+    items = list(range(50))
+    assert parallel.fork_map(_square, 1, items, 2) == [i * i + 1 for i in items]
+
+
+def _artefacts(root: Path) -> dict[str, bytes]:
+    out = root / "analysis"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="this platform cannot fork worker processes")
+def test_parallel_ingest_and_code_match_one_process(runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    texts = {
+        f"P{i}_x.txt": (TRANSCRIPT_A if i % 2 else TRANSCRIPT_B).replace("老李", f"老{'赵钱孙李周吴'[i % 6]}")
+        for i in range(1, 7)
+    }
+    results = []
+    for name, forced in (("serial", False), ("forked", True)):
+        root = make_workspace(tmp_path / name, texts)
+        config = root / "themeflow.yaml"
+        config.write_text(
+            config.read_text(encoding="utf-8") + f"segmentation: {{processes: {2 if forced else 1}}}\n",
+            encoding="utf-8",
+        )
+        if forced:
+            monkeypatch.setattr(stage, "MIN_PARALLEL_CHARS", 0)
+            original = candidates.draft
+            monkeypatch.setattr(
+                "themeflow.coding.stage.draft",
+                lambda s, c, sh=None, p=1: original(s, c, sh, p, min_parallel=0),
+            )
+        assert invoke(runner, "ingest", "--workspace", str(root)).exit_code == 0
+        assert invoke(runner, "code", "--workspace", str(root)).exit_code == 0
+        results.append(_artefacts(root))
+    assert results[0].keys() == results[1].keys()
+    for name in results[0]:
+        if name.endswith("stage.json"):
+            continue  # records the processes setting itself
+        assert results[0][name] == results[1][name], name
