@@ -256,6 +256,7 @@ def test_candidate_cache_only_accelerates(runner, workspace_dir: Path) -> None: 
     ws = str(workspace_dir)
     invoke(runner, "ingest", "--workspace", ws)
     invoke(runner, "code", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)  # second run: every unit `kept`, from the cache
     units = workspace_dir / "analysis/02-code/units.xlsx"
     first = units.read_bytes()
     cache = workspace_dir / ".themeflow/cache/code-candidates.json"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import TRANSCRIPT_A, TRANSCRIPT_B, invoke, make_workspace
 
+from conftest import TRANSCRIPT_A, TRANSCRIPT_B, invoke, make_workspace
 from themeflow import parallel
 from themeflow.coding import candidates
 from themeflow.ingest import stage
@@ -19,6 +19,13 @@ def _square(offset: int, item: int) -> int:
 def test_fork_map_keeps_input_order() -> None:
     items = list(range(50))
     assert parallel.fork_map(_square, 1, items, 2) == [i * i + 1 for i in items]
+
+
+_serial_draft = candidates.draft
+
+
+def _draft_always_forked(sentences, codes, shadows=None, processes=1):  # type: ignore[no-untyped-def]
+    return _serial_draft(sentences, codes, shadows, processes, min_parallel=0)
 
 
 def _artefacts(root: Path) -> dict[str, bytes]:
@@ -42,11 +49,7 @@ def test_parallel_ingest_and_code_match_one_process(runner, tmp_path: Path, monk
         )
         if forced:
             monkeypatch.setattr(stage, "MIN_PARALLEL_CHARS", 0)
-            original = candidates.draft
-            monkeypatch.setattr(
-                "themeflow.coding.stage.draft",
-                lambda s, c, sh=None, p=1: original(s, c, sh, p, min_parallel=0),
-            )
+            monkeypatch.setattr("themeflow.coding.stage.draft", _draft_always_forked)
         assert invoke(runner, "ingest", "--workspace", str(root)).exit_code == 0
         assert invoke(runner, "code", "--workspace", str(root)).exit_code == 0
         results.append(_artefacts(root))
