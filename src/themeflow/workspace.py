@@ -90,7 +90,8 @@ GITIGNORE_TEMPLATE = """\
 """
 
 CODEBOOK_TEMPLATE = """\
-# A starter codebook. See https://github.com/ (themeflow) codebooks/README.md for every field.
+# A starter codebook: replace it with your own. Every field is explained in themeflow's codebooks/README.md;
+# check it with `themeflow codebook lint codebooks/codebook.yaml`.
 id: my-study
 title: {zh: 我的研究, en: My study}
 version: 1
