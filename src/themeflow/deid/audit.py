@@ -159,8 +159,11 @@ def scan(ws: Any, extra_paths: list[Path] | None = None) -> list[Finding]:
     """Personal information in analysis/ and in `extra_paths`, sorted by file and position."""
     key = key_mod.read(key_mod.key_path(ws.private_dir))
     settings = read_settings(ws, _shared_participants(ws))
+    kept = {detection_shadow(k) for k in settings.keep}
     known = [
-        Term(detection_shadow(r["original"]), "key", r["kind"]) for r in key.rows if len(r["original"].strip()) >= 2
+        Term(detection_shadow(r["original"]), "key", r["kind"])
+        for r in key.rows
+        if len(r["original"].strip()) >= 2 and detection_shadow(r["original"]) not in kept
     ]
     known += [Term(detection_shadow(t), "key", "term") for t, _ in settings.terms]
     known += [Term(detection_shadow(n), "key", "person") for n in settings.names]

@@ -15,7 +15,9 @@ from themeflow.deid.terms import TermMatcher
 # Full-width digits, letters and the characters of e-mail and phone numbers (０-９, Ａ-ｚ, ＠＋－．＿) to
 # half-width, one character for one; Chinese punctuation (，：（）) stays.
 _FULL_WIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0b\uff0d\uff0e\uff3f]")
-_SURNAME_LINE = re.compile("[" + "".join(sorted(SURNAMES)) + "][\u4e00-\u9fff]")
+_SURNAMES_CLASS = "[" + "".join(sorted(SURNAMES)) + "]"
+# A line can hold a name only where a surname starts a Chinese word, or follows 老/小 (研究员小陈，).
+_SURNAME_LINE = re.compile(_SURNAMES_CLASS + "[\u4e00-\u9fff]|[老小]" + _SURNAMES_CLASS)
 
 
 def detection_shadow(text: str) -> str:
@@ -50,8 +52,19 @@ class Detector:
         found = patterns.find_all(shadow) + self.terms.find(shadow)
         people = find_name_spans(shadow)
         found += people
-        # A name found once is a name everywhere in this text (he was 周建国 before he was 老周's friend).
+        # A name found once is a name everywhere in this text (he was 周建国 before he was 老周's friend),
+        # and so is a familiar form found once (小陈 greeted in one line is 小陈 in every line).
         seen = {shadow[s.start : s.end] for s in people if s.end - s.start >= 2}
+        familiar = {
+            shadow[s.start - 1 : s.end]
+            for s in people
+            if s.end - s.start == 1 and s.start and shadow[s.start - 1] in "老小"
+        }
+        for form in familiar:
+            index = shadow.find(form)
+            while index >= 0:
+                found.append(Span(index + 1, index + 2, "person", form[1]))
+                index = shadow.find(form, index + 2)
         for name in seen:
             index = shadow.find(name)
             while index >= 0:

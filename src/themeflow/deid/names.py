@@ -46,10 +46,11 @@ STOPWORDS = frozenset(
     "小时 小包 小孔 小费 小车 小牛 小曲 小房 小钱 小解 小龙 小景 小石 小熊 小苗 小段 小项 小成 小季 小温 "
     "小毛 小童 小金 小叶 小史 老房 老牛 老成 老包 老汤 老庄 老边 老毛 老景 小于 小心 老是 "
     "冷清 万一 万分 管理 祝福 钟头 司机 商量 严重 毛病 孔子 包括 "
-    "邓小平 毛泽东 周恩来 孙子 关心 华人 温暖".split()
+    "邓小平 毛泽东 周恩来 孙子 关心 华人 温暖 谢谢 谢谢你 谢谢您 多谢".split()
 )
 _NUMERAL_BEFORE = set("一二两三四五六七八九十几每这那哪某半整")
 _RARE_NAME_FREQ = 300
+_ORDINARY_WORD_FREQ = 1000
 _PREFIXES = ("老", "小")
 _NAME_WORDS: frozenset[str] = frozenset()
 _TRIGGERS = frozenset(SURNAMES | set(_PREFIXES) | {c[0] for c in COMPOUND_SURNAMES})
@@ -164,6 +165,8 @@ def find_names(text: str, tokens: Iterable[str] | None = None) -> list[Span]:
         if _name_like_token(core, tags):
             add(start, start + len(core))
             continue
+        if sur and core in tags and tags[core][1].startswith("nr") and tags[core][0] >= _ORDINARY_WORD_FREQ:
+            continue  # frequent enough to be an ordinary word first (谢谢 is tagged nr)
         if sur and core in tags and tags[core][1].startswith("nr") and len(core) == sur + 1:
             # A common word that is also a name (高明): a name only with a third character or a title.
             if len(nxt) == 1 and nxt in GIVEN_CHARS and nxt not in _TRAILING and after[:1] not in GIVEN_CHARS:

@@ -7,6 +7,7 @@ Pure per-transcript work lives in `process_text`; this module does the I/O aroun
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -309,7 +310,14 @@ def stage_inputs(
     if ws.codebook_file.exists():
         deps.update(lock.hash_paths([ws.codebook_file], ws.root))
     seg = ws.section("segmentation")
-    params = {"engine": str(seg.get("engine", "jieba-fast")), "deid": ws.section("deid")}
+    deid = ws.section("deid")
+    # The stage record is shareable: it keeps a digest of the de-identification settings, never the names
+    # and terms they list.
+    digest = hashlib.sha256(json.dumps(deid, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    params = {
+        "engine": str(seg.get("engine", "jieba-fast")),
+        "deid": {"enabled": bool(deid.get("enabled", True)), "settings": digest},
+    }
     return deps, params
 
 
