@@ -1,0 +1,41 @@
+"""What people had written in the sheet the last time themeflow wrote it (private, `.themeflow/cache/`).
+
+Coders sometimes delete a row they consider irrelevant. The candidate comes back on the next run, and without
+this record its decision and memo would be gone. With it, a deleted row the codebook still proposes returns with
+what people had decided, and every deleted decision is reported; a deleted row the codebook no longer proposes
+stays deleted (it is in `history/`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from themeflow import fsio
+from themeflow.sheet import TOOL_COLUMNS, Row
+
+SNAPSHOT_FILE = "sheet-people.json"
+
+
+def people_values(rows: list[Row]) -> dict[str, dict[str, str]]:
+    """unit_id -> people's non-empty cells, for rows where people wrote anything."""
+    out: dict[str, dict[str, str]] = {}
+    for row in rows:
+        unit = row.get("unit_id", "")
+        values = {k: v for k, v in row.items() if k not in TOOL_COLUMNS and not k.startswith("_") and v.strip()}
+        if unit and values:
+            out[unit] = values
+    return out
+
+
+def load(private_dir: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads((private_dir / "cache" / SNAPSHOT_FILE).read_text(encoding="utf-8"))
+        return {str(k): {str(c): str(v) for c, v in values.items()} for k, values in data.items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def save(private_dir: Path, rows: list[Row]) -> None:
+    text = json.dumps(people_values(rows), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    fsio.write_text(private_dir / "cache" / SNAPSHOT_FILE, text, mode=0o600)
