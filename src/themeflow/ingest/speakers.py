@@ -155,6 +155,56 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# Lines that are not anyone's speech, wherever they stand: transcribers' notes (`备注：…`, `转录人：…`),
+# separators (`---`), and whole-line annotations (`（录音结束）`, `[停顿]`).
+NOTE_KEYS = (
+    "备注",
+    "注",
+    "附注",
+    "转录人",
+    "转写人",
+    "转录",
+    "转写",
+    "记录人",
+    "记录员",
+    "整理人",
+    "整理",
+    "校对",
+    "校对人",
+    "访谈时长",
+    "录音时长",
+    "时长",
+    "访谈日期",
+    "访谈时间",
+    "访谈地点",
+    "日期",
+    "时间",
+    "地点",
+    "录音编号",
+    "访谈编号",
+    "文件名",
+    "录音文件",
+    "備註",
+    "轉錄人",
+    "記錄人",
+    "整理人",
+    "訪談日期",
+    "訪談時間",
+    "訪談地點",
+    "日期",
+    "時間",
+    "地點",
+)
+_NOTE_LINE = re.compile(
+    r"^(?:[-=*_~—–·]{3,}|[（(\[【〔].{0,40}[）)\]】〕]|(?:" + "|".join(NOTE_KEYS) + r")\s*[:：].*)$"
+)
+
+
+def is_note_line(line: str) -> bool:
+    """A line that is a note or a separator, not speech (only lines without a speaker label are tested)."""
+    return bool(_NOTE_LINE.match(line.strip()))
+
+
 def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
     """Labels (`X：`, `X 00:01:02`) at the start of lines and how often each occurs."""
     counts: dict[str, int] = {}
@@ -164,7 +214,7 @@ def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
         match = _LABEL_TIME_LINE.match(body) or _INLINE.match(body)
         if match:
             label = match.group("label").strip("*# ")
-            if label and not label.endswith(_SPEECH_VERB):
+            if label and not label.endswith(_SPEECH_VERB) and label not in NOTE_KEYS:
                 counts[label] = counts.get(label, 0) + 1
     return counts
 
@@ -237,7 +287,7 @@ def split_turns(text: str) -> SpeakerSplit:
         if current is None:
             continue  # a preamble (title, date, notes) before the first turn is not speech
         start, end = _trim(text, p.start, p.end)
-        if start < end:
+        if start < end and not (p.label is None and is_note_line(text[start:end])):
             current.spans.append((start, end))
     _assign_roles(text, turns)
     if any(p.kind == "label-time" for p in parsed if p.label) and scheme == "labels":
