@@ -44,7 +44,7 @@ themes:
     children:
       - id: T1.1
         label: {zh: 一起做事, en: Doing things together}
-        definition: {zh: 一起吃饭、做事、聊天, en: Eating, doing and chatting together}
+        definition: {zh: 一起吃饭、做事、聊天, en: "Eating, doing and chatting together"}
         when_to_use: {zh: 提到和同伴一起, en: Mentions doing things with peers}
         when_not_to_use: {zh: 只和家人, en: Only with family}
         keywords: [朋友, 孤单]

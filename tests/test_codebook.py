@@ -50,20 +50,29 @@ def test_schema_errors_carry_line_numbers(runner, tmp_path: Path) -> None:  # ty
 
 
 def test_warnings_exit_1_only_with_strict(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    text = (
-        CODEBOOK.replace("keywords: [住院]", "keywords: [住院, 朋友, 好 朋友]")
-        .replace('regex: "不(想|愿意)(跟|和).{0,6}(说|讲)"', 'regex: "不(想"')
-        .replace("definition: {zh: 帮助同伴后自己也有收获, en: Helping peers and gaining from it}", "definition: ''")
+    text = CODEBOOK.replace("keywords: [住院]", "keywords: [住院, 朋友, 好 朋友]").replace(
+        "definition: {zh: 帮助同伴后自己也有收获, en: Helping peers and gaining from it}", "definition: ''"
     )
     path = _write(tmp_path, text)
     result = invoke(runner, "codebook", "lint", str(path))
     assert result.exit_code == 0
     out = " ".join(result.output.split())
     assert "cue '朋友' is shared by T1.1, T1.2" in out
-    assert "does not compile" in out
     assert "T2.1: empty definition" in out
     assert "keyword '好 朋友' is segmented as" in out
     assert invoke(runner, "codebook", "lint", str(path), "--strict").exit_code == 1
+
+
+def test_what_the_code_stage_refuses_is_a_lint_error(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    broken = {
+        "regex": CODEBOOK.replace('regex: "不(想|愿意)(跟|和).{0,6}(说|讲)"', 'regex: "不(想"'),
+        "duplicate": CODEBOOK.replace("id: T2.1", "id: T1.1"),
+        "tokens": CODEBOOK.replace('{ORTH: "陪"}', '{ORTH: "陪", BADKEY: 1}'),
+    }
+    for kind, text in broken.items():
+        result = invoke(runner, "codebook", "lint", str(_write(tmp_path, text)))
+        assert result.exit_code == 2, (kind, result.output)
+        assert "error" in result.output and "book.yaml line" in result.output, kind
 
 
 def test_duplicate_ids_refused_by_code_stage(tmp_path: Path) -> None:
@@ -89,4 +98,12 @@ def test_invalid_token_pattern_is_a_clear_error(runner, tmp_path: Path) -> None:
     invoke(runner, "ingest", "--workspace", str(root))
     result = invoke(runner, "code", "--workspace", str(root))
     assert result.exit_code == 2
-    assert "code T2.1: token pattern" in result.output and "internal error" not in result.output
+    out = " ".join(result.output.split())
+    assert "test.yaml line" in out and "T2.1: token pattern" in out and "internal error" not in out
+
+
+def test_a_comma_that_splits_a_text_is_an_error(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = CODEBOOK.replace('en: "Eating, doing and chatting together"', "en: Eating, doing and chatting together")
+    result = invoke(runner, "codebook", "lint", str(_write(tmp_path, text)))
+    assert result.exit_code == 2
+    assert "T1.1: definition has unknown part" in " ".join(result.output.split())

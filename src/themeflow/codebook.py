@@ -199,6 +199,10 @@ def parse(data: Any, file: str = "codebook") -> tuple[Codebook | None, list[Prob
         problems.append(Problem(f"unknown key {key!r} (known: {', '.join(sorted(TOP_KEYS))})", file, line=top_line))
     defaults = data.get("defaults") or {}
     default_window = defaults.get("window", DEFAULT_WINDOW) if isinstance(defaults, dict) else DEFAULT_WINDOW
+    if not isinstance(default_window, int) or isinstance(default_window, bool) or default_window < 1:
+        line = defaults.get(_LINE) if isinstance(defaults, dict) else top_line
+        problems.append(Problem("defaults: window must be a whole number ≥ 1", file, line=line))
+        default_window = DEFAULT_WINDOW
     themes_raw = data.get("themes")
     if not isinstance(themes_raw, list) or not themes_raw:
         problems.append(Problem("`themes:` must be a non-empty list of themes", file, line=top_line))
@@ -217,7 +221,7 @@ def parse(data: Any, file: str = "codebook") -> tuple[Codebook | None, list[Prob
             return None
         node_id = str(node_id).strip()
         window = raw.get("window", default_window)
-        if not isinstance(window, int) or isinstance(window, bool) or window < 1:
+        if "window" in raw and (not isinstance(window, int) or isinstance(window, bool) or window < 1):
             problems.append(Problem(f"{node_id}: window must be a whole number ≥ 1", file, line=line))
             window = DEFAULT_WINDOW
         patterns: list[dict[str, Any]] = []
@@ -250,6 +254,19 @@ def parse(data: Any, file: str = "codebook") -> tuple[Codebook | None, list[Prob
                 exclude.append(str(item))
             else:
                 problems.append(Problem(f"{node_id}: exclude entries are texts or {{regex: ...}}", file, line=line))
+        for part in ("label", "definition", "when_to_use", "when_not_to_use"):
+            value = raw.get(part)
+            if isinstance(value, dict):
+                stray = sorted(str(k) for k in value if k not in {"zh", "en", _LINE})
+                if stray:
+                    problems.append(
+                        Problem(
+                            f"{node_id}: {part} has unknown part {', '.join(repr(k) for k in stray)} (only zh and en; "
+                            "a comma inside {…} splits the text: put the text in quotes)",
+                            file,
+                            line=value.get(_LINE, line),
+                        )
+                    )
         examples = _strings(raw.get("examples"), f"{node_id}: examples", problems, file, line)
         node = Node(
             id=node_id,
@@ -312,10 +329,38 @@ def bad_regexes(book: Codebook) -> list[Problem]:
     return out
 
 
+def bad_token_patterns(book: Codebook) -> list[Problem]:
+    """spaCy Matcher token patterns that spaCy would refuse (checked only when a codebook has any)."""
+    patterns = [
+        (code, cue)
+        for code in book.codes
+        for cue in code.patterns + [e for e in code.exclude if isinstance(e, dict)]
+        if "tokens" in cue
+    ]
+    if not patterns:
+        return []
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+    matcher = Matcher(Vocab(), validate=True)
+    out: list[Problem] = []
+    for number, (code, cue) in enumerate(patterns):
+        try:
+            matcher.add(f"p{number}", [cue["tokens"]])
+        except (ValueError, TypeError) as exc:  # spaCy's MatchPatternError is a ValueError
+            detail = str(exc).strip().splitlines()[-1].strip("- ")
+            out.append(
+                Problem(
+                    f"{code.id}: token pattern {cue['tokens']} is not a valid spaCy pattern ({detail})", line=code.line
+                )
+            )
+    return out
+
+
 def read_yaml(path: Path) -> Any:
     path = Path(path)
     if not path.exists():
-        raise InputError("codebook not found", file=path, hint="set `codebook:` in themeflow.yaml or pass --codebook")
+        raise InputError("codebook not found", file=path, hint="check the path (and `codebook:` in themeflow.yaml)")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -336,7 +381,8 @@ def load(path: Path | str) -> Codebook:
     path = Path(path)
     book, problems = parse(read_yaml(path), path.name)
     if book is not None:
-        problems += [Problem(p.message, path.name, line=p.line) for p in duplicate_ids(book) + bad_regexes(book)]
+        found = duplicate_ids(book) + bad_regexes(book) + bad_token_patterns(book)
+        problems += [Problem(p.message, path.name, line=p.line) for p in found]
     if problems or book is None:
         first = problems[0]
         raise InputError(first.message, file=path.name, line=first.line, problems=problems[1:])

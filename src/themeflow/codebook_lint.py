@@ -44,8 +44,10 @@ def lint(path: Path, engine: str = "jieba-fast") -> LintReport:
     report.codes = len(book.codes)
     report.themes = len(book.walk()) - len(book.codes)
     name = path.name
-    report.warnings += [Problem(p.message, name, line=p.line) for p in codebook_mod.duplicate_ids(book)]
-    report.warnings += [Problem(p.message, name, line=p.line) for p in codebook_mod.bad_regexes(book)]
+    # What `themeflow code` refuses is an error here too: duplicated ids, regexes that do not compile, token
+    # patterns spaCy rejects.
+    broken = codebook_mod.duplicate_ids(book) + codebook_mod.bad_regexes(book) + codebook_mod.bad_token_patterns(book)
+    report.errors += [Problem(p.message, name, line=p.line) for p in broken]
     for node in book.walk():
         if _empty(node.definition):
             report.warnings.append(Problem(f"{node.id}: empty definition", name, line=node.line))
