@@ -443,6 +443,12 @@ def run(
             result.skipped.append((rel, f"has the same name as {seen_ids[transcript_id]}; rename one of them"))
             continue
         seen_ids[transcript_id] = rel
+        if deidentifier.enabled and deidentifier.detect(transcript_id.replace("_", " ")):
+            # The file name becomes the transcript id in every shareable artefact.
+            result.skipped.append(
+                (rel, "its file name contains personal information (a name or a number): rename it, e.g. P02_访谈.txt")
+            )
+            continue
         participant_id = participants.id_for_file(path.name)
         participant_warning = None
         if participant_id is None:
