@@ -388,8 +388,21 @@ def test_without_sheets_or_prepared_copies_agree_explains_what_to_do(ws: Path) -
     assert "at least two coders' sheets" in result.output and "--prepare" in result.output
 
 
+def settle(path: Path, decisions: dict[str, tuple[str, str]]) -> None:
+    """What the consensus meeting does: fill in `decision` (and `memo`) of the rows with these texts."""
+    header, rows = sheet.read_rows(path)
+    for row in rows:
+        if row["text"] in decisions:
+            row["decision"], row["memo"] = decisions[row["text"]]
+    sheet.write(path, header, [{k: v for k, v in r.items() if k != "_row"} for r in rows], [], [])
+
+
+MEETING = {"后来跟老张成了朋友，每天一起吃午饭。": ("reject", "共识会：日常陪伴，不算结识朋友")}
+
+
 def test_adopt_installs_consensus_and_keeps_the_old_sheet_in_history(ws: Path) -> None:
     assert invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx").exit_code == 0
+    settle(ws / "analysis" / "03-agree" / "consensus.xlsx", MEETING)
     old = (ws / "analysis" / "02-code" / "units.xlsx").read_bytes()
     fsio.write_bytes(ws / "analysis" / "02-code" / "history" / "units-0001.xlsx", b"older")
     result = invoke(ws, "--adopt", "analysis/03-agree/consensus.xlsx")
@@ -397,8 +410,10 @@ def test_adopt_installs_consensus_and_keeps_the_old_sheet_in_history(ws: Path) -
     assert (ws / "analysis" / "02-code" / "history" / "units-0002.xlsx").read_bytes() == old
     header, rows = sheet.read_rows(ws / "analysis" / "02-code" / "units.xlsx")
     assert header == sheet.SHEET_COLUMNS
+    # the 4 units of the coder sheet plus the manual unit only li added; 2 agreed accepts, 1 settled reject
     assert len(rows) == 5 and sum(1 for r in rows if r["decision"] == "accept") == 2
-    assert "3 unit(s) still have no decision" in result.output
+    assert [r["decision"] for r in rows if r["text"] in MEETING] == ["reject"]
+    assert "2 unit(s) still have no decision" in result.output
 
 
 def test_adopt_refuses_an_invalid_consensus_and_installs_nothing(ws: Path) -> None:
@@ -434,6 +449,7 @@ def test_prepare_uses_the_coders_of_the_workspace_and_adopt_works_in_csv(ws: Pat
     write_sheet(folder / "units-王.csv", sheet_a(), coder="王")
     write_sheet(folder / "units-李.csv", sheet_b(), coder="李")
     assert invoke(ws).exit_code == 0
+    settle(ws / "analysis" / "03-agree" / "consensus.csv", MEETING)
     result = invoke(ws, "--adopt", "analysis/03-agree/consensus.csv")
     assert result.exit_code == 0, result.output
     header, rows = sheet.read_rows(code_dir / "units.csv")

@@ -6,7 +6,9 @@ from themeflow.ingest.speakers import is_note_line, split_turns
 
 
 def test_trailing_notes_and_separators_are_not_participant_speech() -> None:
-    text = "访谈者：你好。\n受访者：还好吧。\n（笑）\n有时候也累。\n---\n（录音结束）\n备注：录音质量一般\n转录人：小赵\n"
+    text = (
+        "访谈者：你好。\n受访者：还好吧。\n（笑）\n有时候也累。\n---\n（录音结束）\n备注：录音质量一般\n转录人：小赵\n"
+    )
     turns = split_turns(text).turns
     spoken = [text[s:e] for turn in turns for s, e in turn.spans]
     assert spoken == ["你好。", "还好吧。", "有时候也累。"]

@@ -116,7 +116,8 @@ def test_changing_one_file_reprocesses_only_that_file(ws: workspace.Workspace) -
     ingest.run(ws)
     source = ws.transcripts_dir / "P01_访谈.txt"
     source.write_bytes(source.read_bytes() + "访谈者：还有别的吗？\n受访者：没有了，谢谢。\n".encode())
-    assert ingest.stale_reasons(ws) == ["data/transcripts/P01_访谈.txt was modified"]
+    # The record names the folder, never the file: file names may hold names, and the record is shared.
+    assert ingest.stale_reasons(ws) == ["data/transcripts/ was modified"]
     result = ingest.run(ws)
     assert result.processed == ["P01_访谈"] and len(result.reused) == 3
     assert "没有了，谢谢。" in {r["text"] for r in read_segments(ws.ingest_dir)}
@@ -182,20 +183,20 @@ def test_two_runs_in_two_folders_give_byte_identical_artefacts(tmp_path: Path) -
 def test_explicit_folder_and_participants_override_the_workspace(ws: workspace.Workspace, tmp_path: Path) -> None:
     other = tmp_path / "other"
     other.mkdir()
-    shutil.copy(ws.transcripts_dir / "P01_访谈.txt", other / "周先生.txt")
+    shutil.copy(ws.transcripts_dir / "P01_访谈.txt", other / "第七次访谈.txt")
     people = tmp_path / "people.csv"
-    people.write_text("participant_id,file\nP7,周先生.txt\n", encoding="utf-8")
+    people.write_text("participant_id,file\nP7,第七次访谈.txt\n", encoding="utf-8")
     result = ingest.run(ws, other, people)
-    assert result.processed == ["周先生"]
+    assert result.processed == ["第七次访谈"]
     assert {r["participant_id"] for r in read_segments(ws.ingest_dir)} == {"P7"}
 
 
 def test_unknown_participants_and_missing_ids_are_warned(ws: workspace.Workspace) -> None:
     (ws.transcripts_dir / "P09_访谈.txt").write_text("访谈者：你好。\n受访者：你好。\n", encoding="utf-8")
-    (ws.transcripts_dir / "周先生补充.txt").write_text("访谈者：你好。\n受访者：你好。\n", encoding="utf-8")
+    (ws.transcripts_dir / "补充访谈.txt").write_text("访谈者：你好。\n受访者：你好。\n", encoding="utf-8")
     result = ingest.run(ws)
     assert "data/transcripts/P09_访谈.txt: participant P9 is not in participants.csv" in result.warnings
-    assert any(w.startswith("data/transcripts/周先生补充.txt: no participant id") for w in result.warnings)
+    assert any(w.startswith("data/transcripts/补充访谈.txt: no participant id") for w in result.warnings)
 
 
 def test_file_without_labels_is_ingested_as_one_participant_turn_with_a_warning(

@@ -7,6 +7,7 @@ which, cheapest check first.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,17 @@ def hash_paths(paths: list[Path], root: Path) -> dict[str, str]:
         else:
             out[relative(path, root)] = "missing"
     return out
+
+
+def hash_folder(folder: Path, root: Path) -> dict[str, str]:
+    """One digest for a whole folder (every file's relative path and bytes), under the folder's own name.
+
+    Used where file names themselves may be sensitive (transcripts named after people): the record then
+    says that the folder changed, never which names it holds."""
+    digest = hashlib.sha256()
+    for path, file_digest in sorted(hash_paths([folder], folder).items()):
+        digest.update(f"{path}\x1f{file_digest}\n".encode())
+    return {relative(folder, root).rstrip("/") + "/": digest.hexdigest() if folder.is_dir() else "missing"}
 
 
 def read(stage_dir: Path) -> StageRecord | None:

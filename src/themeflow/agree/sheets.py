@@ -127,9 +127,18 @@ def read_sheet(path: Path, known_codes: set[str], transcript: Callable[[str], st
     sheet.check_columns(header, path)
     problems = sheet.validate_rows(rows, path, known_codes)
     for row in rows:
-        code = sheet.effective_code(row)
-        if sheet.normalise_decision(row.get("decision", "")) == "accept" and code not in known_codes:
-            problems.append(Problem(f'code "{code}" is not in the codebook', path.name, int(row["_row"])))
+        # An accepted unit counts under its drafted `code` when it has no `final_code`. `validate_rows` has
+        # already reported an unknown final_code, and an unknown code of a manual unit: each problem once.
+        final = (row.get("final_code") or "").strip()
+        code = (row.get("code") or "").strip()
+        if (
+            not final
+            and (row.get("unit_id") or "").strip()
+            and sheet.normalise_decision(row.get("decision", "")) == "accept"
+            and code not in known_codes
+        ):
+            message = f'code "{code}" is not in the codebook' if code else "an accepted unit needs a code or final_code"
+            problems.append(Problem(message, path.name, int(row["_row"])))
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         first = problems[0]

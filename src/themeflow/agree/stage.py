@@ -1,5 +1,6 @@
 """Stage 03 orchestration: read the coders' sheets, compute agreement, write agreement.csv and the
-consensus sheet; plus `prepare` (blank per-coder copies) and `adopt` (install a consensus sheet).
+consensus sheet; plus `prepare` (blind per-coder copies) and `adopt` (merge a consensus sheet into the
+coder sheet).
 
 Everything is checked before anything is written, so a bad sheet leaves every file as it was.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from themeflow import codebook as codebook_mod
 from themeflow import fsio, lock, sheet
-from themeflow.agree import consensus, table
+from themeflow.agree import consensus, merge, table
 from themeflow.agree.sheets import PREPARED_PREFIX, CoderSheet, check_together, read_sheet
 from themeflow.agree.units import marks, participant_sentences
 from themeflow.errors import InputError, UsageError
@@ -23,7 +24,13 @@ STAGE = "agree"
 AGREEMENT_FILE = "agreement.csv"
 SHEETS_DIR = "sheets"
 HISTORY_DIR = "history"
-CLEARED_COLUMNS = ("decision", "final_code", "memo")
+TOOL_COLUMNS = frozenset(sheet.TOOL_COLUMNS)
+
+
+def people_columns(header: list[str]) -> list[str]:
+    """Every column that is not the tool's: decision, final_code, coder, memo, translation, quote and any
+    column a person added. `--prepare` blanks all of them so that each coder works blind."""
+    return [h for h in header if h and h not in TOOL_COLUMNS and not h.startswith("_")]
 
 
 @dataclass
@@ -65,6 +72,10 @@ class AdoptResult:
     backup: str | None
     units: int
     pending: int
+    decided: int = 0  # units whose decision the consensus gave
+    memos: int = 0  # memos the consensus memo was appended to
+    added: int = 0  # units only the consensus had (appended)
+    written: bool = True  # False when the coder sheet already held everything (nothing was written)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +83,10 @@ class AdoptResult:
             "backup": self.backup,
             "units": self.units,
             "pending": self.pending,
+            "decided": self.decided,
+            "memos": self.memos,
+            "added": self.added,
+            "written": self.written,
         }
 
 
@@ -234,7 +249,8 @@ def prepared_path(ws: Workspace, name: str) -> Path:
 
 
 def prepare(ws: Workspace, names: list[str]) -> PrepareResult:
-    """Blank per-coder copies of the coder sheet (decision, final_code, memo emptied; coder = NAME)."""
+    """Blank per-coder copies of the coder sheet: every people's column emptied (decision, final_code, memo,
+    translation, quote, any added column), coder = NAME."""
     names = [n.strip() for n in names] or [str(n).strip() for n in ws.config.get("coders") or []]
     if not names:
         raise UsageError(
@@ -258,8 +274,9 @@ def prepare(ws: Workspace, names: list[str]) -> PrepareResult:
     targets = [prepared_path(ws, name) for name in names]
     for target in targets:
         if target.exists():
-            _, existing = sheet.read_rows(target)
-            if any((r.get(c) or "").strip() for r in existing for c in CLEARED_COLUMNS):
+            existing_header, existing = sheet.read_rows(target)
+            written = [c for c in people_columns(existing_header) if c != "coder"]
+            if any((r.get(c) or "").strip() for r in existing for c in written):
                 raise InputError(
                     "this coder's sheet already holds decisions; it was left as it is",
                     file=target,
@@ -267,12 +284,13 @@ def prepare(ws: Workspace, names: list[str]) -> PrepareResult:
                 )
         sheet.refuse_if_open(target)
     columns = sheet.ordered_columns(header, rows)
+    cleared = people_columns(columns)
     result = PrepareResult(units=len(rows))
     for name, target in zip(names, targets, strict=True):
         blank = [
             {
                 **{k: v for k, v in r.items() if k != "_row"},
-                **dict.fromkeys(CLEARED_COLUMNS, ""),
+                **dict.fromkeys(cleared, ""),
                 "coder": name,
             }
             for r in rows
@@ -297,7 +315,8 @@ def next_history_path(ws: Workspace, suffix: str) -> Path:
 
 
 def adopt(ws: Workspace, path: Path) -> AdoptResult:
-    """Validate a consensus sheet and install it as the workspace coder sheet, backing up the current one."""
+    """Merge a consensus sheet into the workspace coder sheet (see `themeflow.agree.merge`), backing up the
+    current one. Refused, with nothing written, while the consensus is invalid or still has disagreements."""
     path = resolve(ws, path)
     book = applied_codebook(ws)
     header, rows = sheet.read_rows(path)
@@ -312,17 +331,55 @@ def adopt(ws: Workspace, path: Path) -> AdoptResult:
             problems=problems[1:],
             hint="fix the consensus sheet, then adopt it again (nothing was installed)",
         )
-    dropped = set(consensus.comparison_columns(consensus.coders_in_header(header)))
-    kept_header = [h for h in header if h not in dropped]
-    clean = [{k: v for k, v in r.items() if k not in dropped and k != "_row"} for r in rows]
-    columns = sheet.ordered_columns(kept_header, clean)
+    open_rows = merge.unresolved(header, rows)
+    if open_rows:
+        numbers = [r["_row"] for r in open_rows]
+        shown = ", ".join(numbers[:10]) + (", …" if len(numbers) > 10 else "")
+        count = f"{len(numbers)} disagreement{'s' if len(numbers) > 1 else ''}"
+        raise InputError(
+            f"still undecided after the meeting ({count}); decide them, then adopt",
+            file=f"{path.name} row{'s' if len(numbers) > 1 else ''} {shown}",
+            hint="fill in `decision` (and `final_code` where the coders chose different codes) on each of "
+            "these rows (nothing was installed)",
+        )
     target = ws.sheet_path
     sheet.refuse_if_open(target)
-    data = _sheet_bytes(target, columns, clean, book)
+    if target.exists():
+        current_header, current = sheet.read_rows(target)
+        sheet.check_columns(current_header, target)
+    else:
+        current_header, current = [], []
+    ids = {(r.get("unit_id") or "").strip() for r in rows} - {""}
+    if current and ids and not ids & {(r.get("unit_id") or "").strip() for r in current}:
+        raise InputError(
+            f"none of its units is in {target.name}: the consensus comes from another coder sheet",
+            file=path.name,
+            hint="adopt the consensus drafted from copies of this workspace's coder sheet (nothing was installed)",
+        )
+    merged = merge.merge(current_header, current, header, rows)
+    columns = sheet.ordered_columns(merged.columns, merged.rows)
+    data = _sheet_bytes(target, columns, merged.rows, book)
     backup: Path | None = None
     if target.exists():
+        if target.read_bytes() == data:
+            return _adopted(ws, target, None, merged, written=False)
         backup = next_history_path(ws, target.suffix)
         fsio.write_bytes(backup, target.read_bytes())
     fsio.write_bytes(target, data)
-    pending = sum(1 for r in clean if sheet.normalise_decision(r.get("decision", "")) == "")
-    return AdoptResult(_rel(target, ws), _rel(backup, ws) if backup else None, len(clean), pending)
+    return _adopted(ws, target, backup, merged)
+
+
+def _adopted(
+    ws: Workspace, target: Path, backup: Path | None, merged: merge.Merged, *, written: bool = True
+) -> AdoptResult:
+    pending = sum(1 for r in merged.rows if sheet.normalise_decision(r.get("decision", "")) == "")
+    return AdoptResult(
+        installed=_rel(target, ws),
+        backup=_rel(backup, ws) if backup else None,
+        units=len(merged.rows),
+        pending=pending,
+        decided=merged.decided,
+        memos=merged.memos,
+        added=len(merged.added),
+        written=written,
+    )

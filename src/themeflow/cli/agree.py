@@ -35,7 +35,7 @@ def agree_cli(
     ),
     prepare: bool = Opt(False, "--prepare", help="Write blank per-coder copies for the coders NAMEd, to work blind."),
     adopt: Path = Opt(
-        None, "--adopt", metavar="FILE", help="Validate a consensus sheet and install it as the coder sheet."
+        None, "--adopt", metavar="FILE", help="Validate a consensus sheet and merge its decisions into the coder sheet."
     ),
     workspace: Path = WorkspaceOpt,
     quiet: bool = QuietOpt,
@@ -63,7 +63,17 @@ def agree_cli(
         elif not quiet:
             if adopted.backup:
                 console.print(f"kept the previous coder sheet as {adopted.backup}")
-            console.print(f"installed {adopt} as {adopted.installed} ({adopted.units} units)")
+            if adopted.written:
+                added = f", {adopted.added} unit(s) added" if adopted.added else ""
+                console.print(
+                    f"merged {adopt} into {adopted.installed}: {adopted.decided} decision(s) from the consensus, "
+                    f"{adopted.memos} memo(s) added to{added} ({adopted.units} units)",
+                    soft_wrap=True,
+                )
+            else:
+                console.print(
+                    f"{adopted.installed} already holds everything in {adopt}; nothing was written", soft_wrap=True
+                )
         if adopted.pending and not wants_json(as_json):
             warn(f"{adopted.pending} unit(s) still have no decision")
         raise typer.Exit()

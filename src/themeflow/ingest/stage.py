@@ -47,6 +47,9 @@ SEGMENT_COLUMNS = [
 ]
 IDENTIFYING_COLUMNS = {"name", "real_name", "full_name", "姓名", "真实姓名", "phone", "电话", "手机", "address", "地址"}
 STAGE = "ingest"
+NAME_HAS_PERSONAL_INFORMATION = (
+    "its file name contains personal information (a name or a number): rename it, e.g. P02_访谈.txt"
+)
 
 Progress = Callable[[int, int, str], None]
 
@@ -304,7 +307,10 @@ def codebook_terms(ws: Workspace) -> list[str]:
 def stage_inputs(
     ws: Workspace, transcripts_dir: Path, participants_file: Path | None
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    deps = lock.hash_paths([transcripts_dir] + ([participants_file] if participants_file else []), ws.root)
+    # The transcripts folder is recorded as one digest: file names may hold names, and the record is shared.
+    deps = lock.hash_folder(transcripts_dir, ws.root)
+    if participants_file:
+        deps.update(lock.hash_paths([participants_file], ws.root))
     if ws.dictionary_file.exists():
         deps.update(lock.hash_paths([ws.dictionary_file], ws.root))
     if ws.codebook_file.exists():
@@ -445,9 +451,7 @@ def run(
         seen_ids[transcript_id] = rel
         if deidentifier.enabled and deidentifier.detect(transcript_id.replace("_", " ")):
             # The file name becomes the transcript id in every shareable artefact.
-            result.skipped.append(
-                (rel, "its file name contains personal information (a name or a number): rename it, e.g. P02_访谈.txt")
-            )
+            result.skipped.append((rel, NAME_HAS_PERSONAL_INFORMATION))
             continue
         participant_id = participants.id_for_file(path.name)
         participant_warning = None
@@ -553,7 +557,7 @@ def _write(
         },
         "participants_file": lock.relative(participants_file, ws.root) if participants_file else None,
         "transcripts": {tid: records[tid].manifest_entry() for tid in ordered},
-        "skipped": {f: r for f, r in sorted(result.skipped)},
+        "skipped": {f: r for f, r in sorted(result.skipped) if r != NAME_HAS_PERSONAL_INFORMATION},
     }
     fsio.write_if_changed(
         out / "manifest.json",
