@@ -13,13 +13,14 @@ CSV = "participant_id,pseudonym,sex,age,diagnosis\nP01,小周,男,41,精神分�
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
-def test_csv_in_utf8_or_gbk_is_read_with_ids_normalised(tmp_path: Path, encoding: str) -> None:
+def test_csv_in_utf8_or_gbk_is_read_with_ids_as_written(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "participants.csv"
     path.write_bytes(CSV.encode(encoding))
     table = participants.read(path)
     assert table.columns == ["participant_id", "pseudonym", "sex", "age", "diagnosis"]
-    assert [r["participant_id"] for r in table.rows] == ["P1", "P2", "P10"]
+    assert [r["participant_id"] for r in table.rows] == ["P01", "P2", "P10"]  # as the researcher wrote them
     assert table.by_id()["P2"]["diagnosis"] == "双相情感障碍"
+    assert table.id_for_file("P1_访谈.txt") == "P01" and table.id_for_file("p02.txt") == "P2"
 
 
 def test_xlsx_is_read_and_numbers_lose_their_decimal_point(tmp_path: Path) -> None:
@@ -34,7 +35,7 @@ def test_xlsx_is_read_and_numbers_lose_their_decimal_point(tmp_path: Path) -> No
     workbook.save(tmp_path / "participants.xlsx")
     table = participants.read(tmp_path / "participants.xlsx")
     assert table.rows == [
-        {"participant_id": "P1", "sex": "男", "age": "41", "years_in_daycare": "7"},
+        {"participant_id": "P01", "sex": "男", "age": "41", "years_in_daycare": "7"},
         {"participant_id": "P3", "sex": "女", "age": "38.5", "years_in_daycare": "2"},
     ]
 
@@ -83,7 +84,7 @@ def test_empty_participant_id_names_the_row(tmp_path: Path) -> None:
 def test_duplicate_participant_is_refused_with_both_rows(tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_text("participant_id\nP1\nP01\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"row 3: participant P1 is listed twice \(also row 2\)"):
+    with pytest.raises(InputError, match=r"row 3: participant P01 is listed twice \(also row 2\)"):
         participants.read(path)
 
 
@@ -116,3 +117,12 @@ def test_normalise_id_and_sort_key() -> None:
         "甲",
     ]
     assert sorted(["P10", "P2", "P1"], key=participants.sort_key) == ["P1", "P2", "P10"]
+
+
+def test_file_column_in_chinese_and_a_file_given_twice(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("编号,文件\nP1,一号访谈.txt\nP2,二号访谈.txt\n", encoding="utf-8")
+    assert participants.read(path).id_for_file("二号访谈.txt") == "P2"
+    path.write_text("participant_id,file\nP1,a.txt\nP2,a.txt\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3: file a.txt is given to two participants \(also row 2\)"):
+        participants.read(path)

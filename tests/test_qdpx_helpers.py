@@ -120,7 +120,7 @@ def _csv(columns: list[str], rows: list[dict[str, str]]) -> str:
     return out.getvalue()
 
 
-def build_workspace(root: Path, units: list[dict[str, str]] | None = None) -> Path:
+def build_workspace(root: Path, units: list[dict[str, str]] | None = None, extra_columns: tuple[str, ...] = ()) -> Path:
     """Write the artefacts export reads: 01-ingest, 02-code/codebook.yaml and the coder sheet."""
     ingest = root / "analysis" / "01-ingest"
     (ingest / "transcripts").mkdir(parents=True)
@@ -164,7 +164,8 @@ def build_workspace(root: Path, units: list[dict[str, str]] | None = None) -> Pa
     (code_dir / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
     book = codebook_mod.load(code_dir / "codebook.yaml")
     rows = UNITS if units is None else units
-    sheet_mod.write(code_dir / "units.xlsx", list(sheet_mod.SHEET_COLUMNS), rows, book.reference_rows(), book.code_ids)
+    columns = [*sheet_mod.SHEET_COLUMNS, *extra_columns]
+    sheet_mod.write(code_dir / "units.xlsx", columns, rows, book.reference_rows(), book.code_ids)
     return root
 
 

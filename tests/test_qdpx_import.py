@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
-from test_qdpx_helpers import TRANSCRIPTS, UNITS, build_workspace
+from test_qdpx_helpers import TRANSCRIPTS, UNITS, build_workspace, snapshot
 from themeflow import codebook as codebook_mod
 from themeflow import sheet as sheet_mod
 from themeflow import workspace
@@ -98,13 +98,16 @@ def test_imported_units_are_manual_accepted_and_attributed_to_participants(tmp_p
     ]
 
 
-def test_importing_the_same_project_twice_adds_no_duplicate_units(tmp_path):
+def test_importing_the_same_project_twice_is_refused_and_adds_nothing(tmp_path):
     file = export_qdpx(workspace.load(build_workspace(tmp_path / "a")), tmp_path / "a.qdpx")
     target = new_workspace(tmp_path / "b")
     import_qdpx(target, file)
-    import_qdpx(workspace.load(target.root), file)
+    before = snapshot(target.root)
+    result = CliRunner().invoke(app, ["import", "qdpx", str(file), "-w", str(target.root)])
+    assert result.exit_code == 2
+    assert "already has transcripts" in result.output and "themeflow init NEW" in result.output
+    assert snapshot(target.root) == before
     assert len(sheet_mod.read_rows(target.sheet_path)[1]) == 4
-    assert sorted(p.name for p in target.transcripts_dir.iterdir()) == ["P1.txt", "P2.txt"]
 
 
 QUALCODER_STYLE = f"""<?xml version="1.0" encoding="utf-8"?>

@@ -171,7 +171,9 @@ def test_status_says_which_stages_are_stale_and_why(tmp_path: Path) -> None:
     write_sheet(root, units)
     states = {s["stage"]: s for s in pipeline.status(ws)["stages"]}
     assert states["themes"]["state"] == "stale"
-    assert states["themes"]["reasons"] == ["analysis/02-code/units.csv was modified"]
+    assert states["themes"]["reasons"] == [
+        "the coder sheet analysis/02-code/units.csv was revised (run `themeflow run`)"
+    ]
     assert "agree" not in states
 
 
@@ -255,7 +257,9 @@ def test_real_pipeline_runs_each_stage_once_then_only_themes_after_decisions(dem
     assert invoke(demo_workspace, "themes", "--check").exit_code == 1
     third = invoke(demo_workspace, "run")
     assert (
-        "skipping ingest" in third.output and "running themes: analysis/02-code/units.xlsx was modified" in third.output
+        "skipping ingest" in third.output
+        and "running code: the coder sheet analysis/02-code/units.xlsx was revised" in third.output
+        and "running themes: the coder sheet analysis/02-code/units.xlsx was revised" in third.output
     )
     assert invoke(demo_workspace, "themes", "--check").exit_code == 0
     status = pipeline.status(ws)
@@ -265,3 +269,66 @@ def test_real_pipeline_runs_each_stage_once_then_only_themes_after_decisions(dem
         "themes": "fresh",
     }
     assert status["progress"]["total"]["accepted"] == len(rows)
+
+
+# --- reasons in people's words ---------------------------------------------------------------------
+
+
+def test_run_help_says_code_re_reads_a_revised_sheet() -> None:
+    result = CliRunner().invoke(app, ["run", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.replace("│", " ").split())
+    assert "only `themes` runs" not in text
+    assert "after revising the coder sheet: code and themes run" in text
+
+
+@pytest.fixture
+def coded_workspace(tmp_path: Path) -> Path:
+    """A small real workspace (conftest's transcripts and codebook) after one `themeflow run`."""
+    from conftest import make_workspace as make_real_workspace
+
+    root = make_real_workspace(tmp_path / "real")
+    first = invoke(root, "run")
+    assert first.exit_code == 0, first.output
+    return root
+
+
+def test_status_reads_a_revised_coder_sheet_as_expected_work(coded_workspace: Path) -> None:
+    from themeflow import sheet
+
+    ws = workspace.load(coded_workspace)
+    header, rows = sheet.read_rows(ws.sheet_path)
+    rows[0]["decision"] = "accept"
+    sheet.write(ws.sheet_path, header, [{k: v for k, v in r.items() if k != "_row"} for r in rows], [], [])
+    states = {s["stage"]: s for s in pipeline.status(ws)["stages"]}
+    revised = "the coder sheet analysis/02-code/units.xlsx was revised (run `themeflow run`)"
+    assert states["code"] == {"stage": "code", "state": "stale", "reasons": [revised]}
+    assert states["themes"]["reasons"] == [revised]
+    shown = invoke(coded_workspace, "status")
+    assert "was modified" not in shown.output
+    again = invoke(coded_workspace, "run")
+    assert "running code: the coder sheet analysis/02-code/units.xlsx was revised" in again.output
+    assert "(run `themeflow run`)" not in again.output
+
+
+def test_changing_the_codebook_setting_is_not_reported_as_a_removed_file(coded_workspace: Path) -> None:
+    (coded_workspace / "codebooks" / "test.yaml").rename(coded_workspace / "codebooks" / "other.yaml")
+    (coded_workspace / "codebooks" / "test.yaml").write_text(
+        (coded_workspace / "codebooks" / "other.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    config = coded_workspace / "themeflow.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("codebooks/test.yaml", "codebooks/other.yaml"), encoding="utf-8"
+    )
+    result = invoke(coded_workspace, "run")
+    assert result.exit_code == 0, result.output
+    code_line = next(line for line in result.output.splitlines() if line.startswith("running code: "))
+    assert "codebooks/test.yaml is no longer the codebook in themeflow.yaml (the file is still there)" in code_line
+    assert "codebooks/other.yaml is the codebook in themeflow.yaml now" in code_line
+    assert "was removed" not in result.output
+
+
+def test_a_codebook_deleted_from_disk_is_still_reported_as_removed(coded_workspace: Path) -> None:
+    (coded_workspace / "codebooks" / "test.yaml").unlink()
+    reasons = {s["stage"]: s["reasons"] for s in pipeline.status(workspace.load(coded_workspace))["stages"]}
+    assert "codebooks/test.yaml was removed" in reasons["code"]

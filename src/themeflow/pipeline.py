@@ -69,9 +69,55 @@ def _runnable(stage: str) -> Any:
     return module
 
 
+def _role_swaps(ws: Workspace, reasons: list[str]) -> dict[str, tuple[str, str]]:
+    """Files a stage record lists as removed while they are still on disk, because themeflow.yaml now names
+    another file for the same role: {old path: (role, new path)}."""
+    roles = {
+        lock.relative(ws.codebook_file, ws.root): "the codebook",
+        lock.relative(ws.participants_file, ws.root): "the participants file",
+        lock.relative(ws.dictionary_file, ws.root): "the dictionary",
+    }
+    new = [path for path in roles if f"{path} is new" in reasons]
+    swaps: dict[str, tuple[str, str]] = {}
+    for reason in reasons:
+        if not reason.endswith(" was removed") or reason.startswith("output "):
+            continue
+        old = reason[: -len(" was removed")]
+        if not (ws.root / old).exists():
+            continue
+        suffix = old.rsplit(".", 1)[-1].lower()
+        match = next((p for p in new if p.rsplit(".", 1)[-1].lower() == suffix), new[0] if new else "")
+        swaps[old] = (roles[match], match) if match else ("an input", "")
+    return swaps
+
+
+def explain(ws: Workspace, reasons: list[str], advice: str = "") -> list[str]:
+    """Stage records speak of files; say what they mean to the people using the workspace. A coder sheet
+    people edited is expected work, not damage (`advice`, e.g. what to run, is added to that reason); a file
+    "removed" from a stage's inputs while it is still on disk was swapped out in themeflow.yaml."""
+    sheet = lock.relative(ws.sheet_path, ws.root)
+    swaps = _role_swaps(ws, reasons)
+    replaced = {new: role for role, new in swaps.values() if new}
+    out: list[str] = []
+    for reason in reasons:
+        if reason in (f"output {sheet} was modified", f"{sheet} was modified"):
+            text = f"the coder sheet {sheet} was revised" + (f" ({advice})" if advice else "")
+            if text not in out:
+                out.append(text)
+        elif reason.endswith(" was removed") and reason[: -len(" was removed")] in swaps:
+            old = reason[: -len(" was removed")]
+            out.append(f"{old} is no longer {swaps[old][0]} in themeflow.yaml (the file is still there)")
+        elif reason.endswith(" is new") and reason[: -len(" is new")] in replaced:
+            new = reason[: -len(" is new")]
+            out.append(f"{new} is {replaced[new]} in themeflow.yaml now")
+        else:
+            out.append(reason)
+    return out
+
+
 def stage_reasons(ws: Workspace, stage: str) -> list[str]:
     """Why a stage is stale (empty when fresh)."""
-    return list(_runnable(stage).stale_reasons(ws))
+    return explain(ws, list(_runnable(stage).stale_reasons(ws)))
 
 
 def _run_stage(ws: Workspace, stage: str) -> Any:
@@ -130,6 +176,7 @@ def stage_state(ws: Workspace, stage: str) -> dict[str, Any]:
     try:
         module = _module(stage)
         reasons = list(module.stale_reasons(ws)) if hasattr(module, "stale_reasons") else _recorded_reasons(ws, stage)
+        reasons = explain(ws, reasons, advice=f"run `themeflow {'agree' if stage == 'agree' else 'run'}`")
     except ImportError:
         reasons = _recorded_reasons(ws, stage)
     except ThemeflowError as exc:

@@ -14,6 +14,7 @@ from themeflow.cli._util import (
     WorkspaceOpt,
     app,
     console,
+    err_console,
     guarded,
     is_quiet,
     load_workspace,
@@ -30,7 +31,7 @@ import_app = typer.Typer(
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
 
-OutOpt = Opt(..., "--out", "-o", help="File to write.")
+OutOpt = Opt(..., "--out", "-o", help="File to write (a file name, not a folder).")
 
 
 def _report(result: object, quiet: bool, as_json: bool, summary: str) -> None:
@@ -44,6 +45,8 @@ def _report(result: object, quiet: bool, as_json: bool, summary: str) -> None:
         for message in skipped:
             console.print(f"[yellow]not imported/exported:[/yellow] {message}", soft_wrap=True, markup=True)
         console.print(summary, soft_wrap=True, markup=False)
+    for message in getattr(result, "unplaced", []):  # lost units are errors: shown even with --quiet
+        err_console.print(f"error: {message}", soft_wrap=True, markup=False)
 
 
 @export_app.command("qdpx")
@@ -87,9 +90,10 @@ def import_qdpx_cli(
     quiet: bool = QuietOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Import a REFI-QDA project: transcripts, codebook, cases, and every coding as an accepted unit.
+    """Import a REFI-QDA project into a new workspace: transcripts, codebook, cases, and every coding as an
+    accepted unit. Exit 1 when a coding could not be placed (each is named).
 
-    Example: themeflow import qdpx nvivo-export.qdpx
+    Example: themeflow init study && themeflow import qdpx nvivo-export.qdpx -w study
     """
     from themeflow import qdpx
 
@@ -101,6 +105,7 @@ def import_qdpx_cli(
         f"imported {len(result.transcripts)} transcript(s), {result.codes} codes → {result.codebook}, "
         f"{result.units} accepted unit(s) → {result.sheet or 'no sheet'}, {result.cases} case(s)",
     )
+    raise typer.Exit(code=result.exit_code)
 
 
 @import_app.command("qdc")

@@ -31,7 +31,10 @@ def run_cli(
 ) -> None:
     """Run ingest → code → themes, each only when its inputs, settings or outputs changed.
 
-    Example: themeflow run            (after revising the coder sheet: only `themes` runs)
+    After coders revised the coder sheet, `code` re-reads it (keeping every decision, memo and manual unit,
+    and locating manual units) and `themes` recounts; `ingest` is skipped.
+
+    Example: themeflow run            (after revising the coder sheet: code and themes run)
     Example: themeflow run --force
     """
     from themeflow import pipeline

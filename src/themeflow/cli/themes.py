@@ -50,9 +50,16 @@ def themes_cli(
             differences = guarded(lambda: themes.check(ws))
             findings = guarded(lambda: scan(ws, []))
             print_json(
-                {"current": not differences, "differences": differences, "audit": [f.to_dict() for f in findings]}
+                {
+                    "current": not differences,
+                    "differences": differences,
+                    "audit": [f.to_dict() for f in findings],
+                    "warnings": themes.notices(ws),
+                }
             )
             raise typer.Exit(code=1 if differences or findings else 0)
+        for message in themes.notices(ws):
+            warn(message)
         guarded(lambda: themes.verify(ws))
         findings = guarded(lambda: scan(ws, []))
         for f in findings:

@@ -47,14 +47,19 @@ class Participants:
         return {r["participant_id"]: r for r in self.rows}
 
     def id_for_file(self, name: str) -> str | None:
-        """The participant of a transcript file: by the `file` column, else by the file name."""
+        """The participant of a transcript file: by the `file` column, else by the file name (`P01_访谈.txt`
+        is participant `P01` when the participants file writes it so, else `P1`)."""
         if "file" in self.columns:
             wanted = {Path(name).name, Path(name).stem}
             for row in self.rows:
                 listed = row.get("file", "").strip()
                 if listed and (listed in wanted or Path(listed).stem in wanted):
                     return row["participant_id"]
-        return id_from_filename(name)
+        derived = id_from_filename(name)
+        if derived is None:
+            return None
+        as_written = {normalise_id(r["participant_id"]): r["participant_id"] for r in self.rows}
+        return as_written.get(derived, derived)
 
 
 def _cell(value: object) -> str:
@@ -91,8 +96,14 @@ def read(path: Path) -> Participants:
             "no participant_id column", file=path.name, row=1, hint="name the first column participant_id (P1, P2, ...)"
         )
     header[id_column] = "participant_id"
+    file_aliases = {"file", "文件", "文件名", "访谈文件", "转录文件", "transcript", "transcript_file", "filename"}
+    if "file" not in lowered:
+        file_column = next((i for i, h in enumerate(lowered) if h in file_aliases and i != id_column), None)
+        if file_column is not None:
+            header[file_column] = "file"
     rows: list[dict[str, str]] = []
     seen: dict[str, int] = {}
+    files: dict[str, int] = {}
     for number, values in enumerate(table[1:], start=2):
         cells = [_cell(v) for v in values] + [""] * max(0, len(header) - len(values))
         if not any(cells):
@@ -100,14 +111,22 @@ def read(path: Path) -> Participants:
         row = {name: cells[i] for i, name in enumerate(header) if name}
         if not row["participant_id"]:
             raise InputError("participant_id is empty", file=path.name, row=number)
-        row["participant_id"] = normalise_id(row["participant_id"])
-        if row["participant_id"] in seen:
+        # Ids stay as the researcher wrote them (P01 stays P01); P01 and P1 are the same participant.
+        key = normalise_id(row["participant_id"])
+        if key in seen:
             raise InputError(
-                f"participant {row['participant_id']} is listed twice (also row {seen[row['participant_id']]})",
+                f"participant {row['participant_id']} is listed twice (also row {seen[key]})",
                 file=path.name,
                 row=number,
             )
-        seen[row["participant_id"]] = number
+        seen[key] = number
+        listed = row.get("file", "").strip()
+        if listed:
+            if listed in files:
+                raise InputError(
+                    f"file {listed} is given to two participants (also row {files[listed]})", file=path.name, row=number
+                )
+            files[listed] = number
         rows.append(row)
     return Participants([h for h in header if h], rows, path)
 

@@ -19,6 +19,7 @@ from themeflow import codebook as codebook_mod
 from themeflow import sheet as sheet_mod
 from themeflow.errors import InputError, UsageError
 from themeflow.qdpx import archive
+from themeflow.qdpx import notes as notes_mod
 from themeflow.qdpx.codes import code_elements, guid
 from themeflow.qdpx.xmlcheck import CODEBOOK_NS, PROJECT_NS, validate
 from themeflow.workspace import Workspace
@@ -72,11 +73,29 @@ def qdc_bytes(book: codebook_mod.Codebook) -> bytes:
     return _xml_bytes(root)
 
 
+def check_out(out: Path, suffix: str) -> None:
+    """Refuse an output path that cannot be a file, before any work is done."""
+    if out.is_dir():
+        raise UsageError(
+            "is a folder; export writes one file",
+            file=out,
+            hint=f"name the file to write, e.g. --out {out / ('study' + suffix)}",
+        )
+
+
+def write_out(out: Path, data: bytes) -> None:
+    try:
+        fsio.write_bytes(out, data)
+    except OSError as exc:
+        raise UsageError(f"cannot write the file ({exc.strerror or exc})", file=out) from exc
+
+
 def export_codebook(ws: Workspace, out: Path | str) -> ExportResult:
     """Write the workspace codebook as a REFI-QDA codebook (.qdc)."""
-    book = applied_codebook(ws)
     out = Path(out)
-    fsio.write_bytes(out, qdc_bytes(book))
+    check_out(out, ".qdc")
+    book = applied_codebook(ws)
+    write_out(out, qdc_bytes(book))
     return ExportResult(out, codes=len(book.walk()))
 
 
@@ -140,6 +159,19 @@ def accepted_units(
         units.append({**row, "code": code, "start": str(start), "end": str(end)})
     units.sort(key=lambda u: (u["transcript_id"], int(u["start"]), int(u["end"]), u["code"], u.get("unit_id", "")))
     return units
+
+
+def unit_notes(unit: dict[str, str], key: str) -> list[tuple[str, str, str]]:
+    """The notes of one unit (guid, name, text): its memo, then its translation and quote (see `notes`)."""
+    out: list[tuple[str, str, str]] = []
+    memo = (unit.get("memo") or "").strip()
+    if memo:
+        out.append((guid("note", key), "memo", memo))
+    for column in notes_mod.CARRIED_COLUMNS:
+        value = (unit.get(column) or "").strip()
+        if value:
+            out.append((guid(f"note-{column}", key), column, notes_mod.column_note(column, value)))
+    return out
 
 
 def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
@@ -207,7 +239,7 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
         result.cases = len(participants)
 
     members: dict[str, bytes] = {}
-    notes: list[tuple[str, str]] = []
+    notes: list[tuple[str, str, str]] = []  # guid, name, text
     if texts:
         block = etree.SubElement(root, tag("Sources"))
         for transcript_id, text in texts.items():
@@ -235,18 +267,17 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
                 )
                 coding = etree.SubElement(selection, tag("Coding"), guid=guid("coding", key), creatingUser=user)
                 etree.SubElement(coding, tag("CodeRef"), targetGUID=guid("code", unit["code"]))
-                memo = (unit.get("memo") or "").strip()
-                if memo:
-                    notes.append((guid("note", key), memo))
-                    etree.SubElement(selection, tag("NoteRef"), targetGUID=guid("note", key))
+                for note_guid, note_name, note_text in unit_notes(unit, key):
+                    notes.append((note_guid, note_name, note_text))
+                    etree.SubElement(selection, tag("NoteRef"), targetGUID=note_guid)
                 result.codings += 1
     if notes:
         block = etree.SubElement(root, tag("Notes"))
-        for note_guid, memo in notes:
+        for note_guid, note_name, note_text in notes:
             note = etree.SubElement(
-                block, tag("Note"), guid=note_guid, name="memo", creatingUser=user_guid[DEFAULT_USER]
+                block, tag("Note"), guid=note_guid, name=note_name, creatingUser=user_guid[DEFAULT_USER]
             )
-            etree.SubElement(note, tag("PlainTextContent")).text = memo
+            etree.SubElement(note, tag("PlainTextContent")).text = note_text
     validate(root, "export", PROJECT_NS)
     members[archive.PROJECT_MEMBER] = _xml_bytes(root)
     result.sources = len(texts)
@@ -257,9 +288,10 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
 def export_project(ws: Workspace, out: Path | str) -> ExportResult:
     """Write the coded project as a REFI-QDA project (.qdpx); the result counts what went in."""
     out = Path(out)
+    check_out(out, ".qdpx")
     result = ExportResult(out)
     data = project_bytes(ws, result)
-    fsio.write_bytes(out, data)
+    write_out(out, data)
     return result
 
 

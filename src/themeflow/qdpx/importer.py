@@ -1,9 +1,12 @@
 """`themeflow import qdpx|qdc`: bring another program's project or codebook into a workspace.
 
-A project becomes: transcripts in the workspace's transcripts folder, `codebooks/imported.yaml` (which
-themeflow.yaml then points at), a participants file from the cases, an ingest run, and one ACCEPTED manual
-unit per coding in the coder sheet. Everything is read and checked first (`reader`), and the whole plan is
-computed before the first byte is written; if a write fails, files already written are put back.
+A project goes into a NEW workspace (one made by `themeflow init`, with no transcripts and no coder sheet
+yet) and becomes: transcripts in the workspace's transcripts folder, `codebooks/imported.yaml` (which
+themeflow.yaml then points at, unless it names a codebook of its own), a participants file from the cases,
+an ingest run, and one ACCEPTED manual unit per coding in the coder sheet. Ingest de-identifies the
+transcripts with this workspace's settings; units are carried through those replacements onto the text
+ingest wrote. Everything is read and checked first (`reader`), and the whole plan is computed before the
+first byte is written; if a write fails, files already written are put back.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from themeflow import codebook as codebook_mod
 from themeflow import fsio
 from themeflow import sheet as sheet_mod
 from themeflow import workspace as workspace_mod
-from themeflow.errors import InputError
+from themeflow.errors import InputError, UsageError
 from themeflow.qdpx import codes as codes_mod
 from themeflow.qdpx import offsets, reader
 from themeflow.workspace import Workspace
@@ -44,6 +47,11 @@ class ImportResult:
     cases: int = 0
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unplaced: list[str] = field(default_factory=list)  # codings that did not become units: exit code 1
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.unplaced else 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +66,8 @@ class ImportResult:
             "cases": self.cases,
             "skipped": self.skipped,
             "warnings": self.warnings,
+            "unplaced": self.unplaced,
+            "exit_code": self.exit_code,
         }
 
 
@@ -69,6 +79,17 @@ class PlannedUnit:
     code: str
     coder: str
     memo: str
+    columns: dict[str, str] = field(default_factory=dict)  # translation, quote
+
+
+def unplaced_message(transcript: str, code: str, text: str, why: str) -> str:
+    """One line naming a coding that did not become a unit, and what to do about it."""
+    head = " ".join(text.split())
+    head = head if len(head) <= 20 else head[:20] + "…"
+    return (
+        f"{transcript}: the {code} coding “{head}” {why}, so it was not imported; add it by hand "
+        f"(a row with an empty unit_id, code {code} and its text as ingest wrote it)"
+    )
 
 
 # --- codebook -----------------------------------------------------------------------------------
@@ -166,7 +187,7 @@ def plan_units(
     sources = {s.guid: s for s in project.sources}
     normalised: dict[str, str] = {}
     units: list[PlannedUnit] = []
-    seen: set[tuple[str, int, int, str]] = set()
+    seen: set[tuple[object, ...]] = set()
     for coding in project.codings:
         source = sources[coding.source_guid]
         name = names[source.guid]
@@ -185,18 +206,28 @@ def plan_units(
                 else None
             )
             if found is None:
-                result.skipped.append(f"{source.name}: selection {coding.start}–{coding.end} could not be placed")
+                result.unplaced.append(
+                    unplaced_message(
+                        source.name,
+                        code_ids[coding.code_guid],
+                        text[coding.start : coding.end],
+                        f"(selection {coding.start}–{coding.end}) could not be placed in the normalised text",
+                    )
+                )
                 continue
             start, end = found, found + len(needle)
         if start >= end:
             result.skipped.append(f"{source.name}: selection {coding.start}–{coding.end} holds only white space")
             continue
-        key = (name, start, end, code_ids[coding.code_guid])
-        if key in seen:  # NVivo repeats a range once per code; the same range and code twice is one unit
+        code = code_ids[coding.code_guid]
+        # Two codings of one range with one code are two units (two coders, two memos). Only an exact
+        # repeat, the same selection written twice with nothing of its own, is one unit.
+        key = (name, start, end, code, coding.name, coding.user, coding.memo, tuple(sorted(coding.columns.items())))
+        if key in seen:
             continue
         seen.add(key)
-        units.append(PlannedUnit(name, start, end, key[3], coding.user, coding.memo))
-    units.sort(key=lambda u: (u.transcript, u.start, u.end, u.code))
+        units.append(PlannedUnit(name, start, end, code, coding.user, coding.memo, dict(coding.columns)))
+    units.sort(key=lambda u: (u.transcript, u.start, u.end, u.code, u.coder, u.memo))
     return units, normalised
 
 
@@ -246,9 +277,57 @@ class _Writes:
                 fsio.write_bytes(path, data)
 
 
+def refuse_unless_new(ws: Workspace, file: Path) -> None:
+    """A project is imported into a workspace of its own: one with themeflow.yaml and nothing coded yet."""
+    if not ws.has_config_file:
+        raise UsageError(
+            "not a themeflow workspace (no themeflow.yaml): run `themeflow init DIR` first",
+            file=ws.root,
+            hint=f"themeflow init NEW && themeflow import qdpx {file} -w NEW",
+        )
+    found: list[str] = []
+    for folder in (ws.transcripts_dir, ws.ingest_dir / "transcripts"):
+        files = (
+            [f for f in folder.iterdir() if f.is_file() and not f.name.startswith((".", "~$"))]
+            if folder.is_dir()
+            else []
+        )
+        if files:
+            found.append(f"transcripts ({_shown(ws, folder)}: {len(files)} files)")
+            break
+    for sheet in sorted({ws.sheet_path, ws.code_dir / "units.xlsx", ws.code_dir / "units.csv"}):
+        if sheet.exists():
+            found.append(f"a coder sheet ({_shown(ws, sheet)})")
+    if found:
+        raise UsageError(
+            f"the workspace already has {' and '.join(found)}; importing a project into it would mix the two "
+            "studies, so nothing was imported",
+            file=ws.root,
+            hint=f"import into a new workspace: themeflow init NEW && themeflow import qdpx {file} -w NEW",
+        )
+
+
+def _shown(ws: Workspace, path: Path) -> str:
+    try:
+        return path.relative_to(ws.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _codebook_setting(config: str) -> str | None:
+    """The `codebook:` themeflow.yaml names (None when it names none)."""
+    try:
+        data = yaml.safe_load(config) or {}
+    except yaml.YAMLError:
+        return None
+    value = data.get("codebook") if isinstance(data, dict) else None
+    return str(value) if value else None
+
+
 def import_project(ws: Workspace, file: Path | str) -> ImportResult:
-    """Import a REFI-QDA project (.qdpx, or a bare project.qde) into the workspace."""
+    """Import a REFI-QDA project (.qdpx, or a bare project.qde) into a new workspace (see `refuse_unless_new`)."""
     file = Path(file)
+    refuse_unless_new(ws, file)
     project = reader.load_project(file)
     result = ImportResult(file, project.origin, skipped=list(project.skipped))
     if not project.codes:
@@ -291,8 +370,16 @@ def import_project(ws: Workspace, file: Path | str) -> ImportResult:
             "merge them into it by hand"
         )
     config_path = ws.root / workspace_mod.CONFIG_NAME
-    config = config_path.read_text(encoding="utf-8-sig") if config_path.exists() else workspace_mod.CONFIG_TEMPLATE
-    config = _set_config(config, "codebook", codebook_path.relative_to(ws.root).as_posix())
+    config = config_path.read_text(encoding="utf-8-sig")
+    imported_setting = codebook_path.relative_to(ws.root).as_posix()
+    current = _codebook_setting(config)
+    if current in (None, workspace_mod.DEFAULTS["codebook"], imported_setting):
+        config = _set_config(config, "codebook", imported_setting)
+    else:  # the researcher chose a codebook: never switch it behind their back
+        result.warnings.append(
+            f"themeflow.yaml keeps `codebook: {current}`; the imported codes are in {imported_setting}: "
+            f"set `codebook: {imported_setting}` to code with them"
+        )
 
     writes = _Writes()
     try:
@@ -334,13 +421,19 @@ def sheet_rows(
     file: Path,
     result: ImportResult,
 ) -> list[dict[str, str]]:
-    """Sheet rows for the planned units, with offsets in the text ingest actually wrote."""
+    """Sheet rows for the planned units, with offsets (and text) in the text ingest actually wrote.
+
+    Ingest de-identifies with this workspace's settings, which may replace names inside a unit (also in a
+    project themeflow exported: the exporting workspace's `deid.keep` did not travel). Such a unit is carried
+    through the replacements (redactions.csv) and its text becomes the de-identified text."""
     from themeflow.coding.ids import manual_unit_id
     from themeflow.ingest.stage import read_segments, transcript_id_for
 
     segments = read_segments(ws.ingest_dir)
     participant_of = {s["transcript_id"]: s["participant_id"] for s in segments}
     texts: dict[str, str | None] = {}
+    maps: dict[str, offsets.ReplacementMap | None] = {}
+    replacements: dict[str, list[tuple[int, int, list[str]]]] | None = None
     rows: list[dict[str, str]] = []
     occurrences: dict[tuple[str, str], int] = {}
     for unit in units:
@@ -353,36 +446,72 @@ def sheet_rows(
         text = planned[unit.start : unit.end]
         start, end = unit.start, unit.end
         if actual is None:
-            result.skipped.append(f"{unit.transcript}: not ingested, so its coding {unit.code} was not imported")
+            result.unplaced.append(
+                unplaced_message(unit.transcript, unit.code, text, "is in a transcript ingest did not read")
+            )
             continue
-        if actual != planned:  # de-identification changed the text: find the unit again
-            found = offsets.locate(actual, text, round(unit.start * len(actual) / max(len(planned), 1)))
-            if found is None:
-                result.skipped.append(f"{unit.transcript}: a {unit.code} unit is no longer in the de-identified text")
+        if actual != planned:  # de-identification replaced something: carry the unit through it
+            if transcript_id not in maps:
+                if replacements is None:
+                    replacements = _replacements(ws)
+                maps[transcript_id] = offsets.ReplacementMap.build(planned, actual, replacements.get(transcript_id, []))
+            mapping = maps[transcript_id]
+            placed: tuple[int, int] | None = None
+            if mapping is not None:
+                placed = offsets.trim(actual, mapping.start(unit.start), mapping.end(unit.end))
+            else:
+                found = offsets.locate(actual, text, round(unit.start * len(actual) / max(len(planned), 1)))
+                placed = (found, found + len(text)) if found is not None else None
+            if placed is None or placed[0] >= placed[1]:
+                result.unplaced.append(
+                    unplaced_message(
+                        unit.transcript, unit.code, text, "could not be found again in the de-identified text"
+                    )
+                )
                 continue
-            start, end = found, found + len(text)
+            start, end = placed
+            text = actual[start:end]
         occurrence = occurrences.get((transcript_id, text), 0)
         occurrences[(transcript_id, text)] = occurrence + 1
-        rows.append(
-            {
-                "unit_id": manual_unit_id(transcript_id, text, occurrence),
-                "transcript_id": transcript_id,
-                "participant_id": participant_of.get(transcript_id, ""),
-                "start": str(start),
-                "end": str(end),
-                "text": text,
-                "code": unit.code,
-                "theme": book.theme_of(unit.code),
-                "evidence": f"imported from {file.name}",
-                "score": "",
-                "status": "manual",
-                "decision": "accept",
-                "final_code": "",
-                "coder": unit.coder,
-                "memo": unit.memo,
-            }
-        )
+        row = {
+            "unit_id": manual_unit_id(transcript_id, text, occurrence),
+            "transcript_id": transcript_id,
+            "participant_id": participant_of.get(transcript_id, ""),
+            "start": str(start),
+            "end": str(end),
+            "text": text,
+            "code": unit.code,
+            "theme": book.theme_of(unit.code),
+            "evidence": f"imported from {file.name}",
+            "score": "",
+            "status": "manual",
+            "decision": "accept",
+            "final_code": "",
+            "coder": unit.coder,
+            "memo": unit.memo,
+        }
+        row.update({column: value for column, value in unit.columns.items() if column not in row})
+        rows.append(row)
     return rows
+
+
+def _replacements(ws: Workspace) -> dict[str, list[tuple[int, int, list[str]]]]:
+    """What ingest's de-identification replaced, per transcript: (start, end) in the de-identified text and
+    the originals the pseudonym stands for (read from the local key, used only to measure them)."""
+    from themeflow.deid import key as key_mod
+    from themeflow.deid import redactions as redactions_mod
+
+    originals: dict[str, list[str]] = {}
+    for row in key_mod.read(key_mod.key_path(ws.private_dir)).rows:
+        originals.setdefault(row["pseudonym"], []).append(row["original"])
+    out: dict[str, list[tuple[int, int, list[str]]]] = {}
+    for row in redactions_mod.read(ws.ingest_dir):
+        try:
+            span = (int(row["start"]), int(row["end"]))
+        except ValueError:
+            continue
+        out.setdefault(row["transcript_id"], []).append((*span, originals.get(row["pseudonym"], [])))
+    return out
 
 
 def _write_sheet(ws: Workspace, new_rows: list[dict[str, str]], book: codebook_mod.Codebook, writes: _Writes) -> None:

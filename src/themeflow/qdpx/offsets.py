@@ -73,3 +73,72 @@ def locate(text: str, needle: str, near: int) -> int | None:
             break
         index = text.find(needle, index + 1)
     return best
+
+
+class ReplacementMap:
+    """Maps positions of a text onto the same text after de-identification replaced some of its spans.
+
+    `replaced` holds (start, end, originals) per replacement, sorted, with start/end in the de-identified
+    text (redactions.csv) and the texts it may stand for (from the re-identification key; may be empty).
+    Everything between replacements is verbatim, so a position there maps exactly; a position inside a
+    replaced original maps to the edge of its pseudonym (a start to its start, an end to its end)."""
+
+    def __init__(self, pieces: list[tuple[int, int, int]], replaced: list[tuple[int, int, int, int]]) -> None:
+        self.pieces = pieces  # (before_start, after_start, length) of each verbatim stretch
+        self.replaced = replaced  # (before_start, before_end, after_start, after_end) of each replacement
+
+    @classmethod
+    def build(cls, before: str, after: str, replaced: list[tuple[int, int, list[str]]]) -> ReplacementMap | None:
+        """The map, or None when `after` is not `before` with exactly these spans replaced."""
+        pieces: list[tuple[int, int, int]] = []
+        spans: list[tuple[int, int, int, int]] = []
+        b = a = 0
+        ordered = sorted(replaced, key=lambda r: (r[0], r[1]))
+        for index, (start, end, originals) in enumerate(ordered):
+            if start < a or end < start or end > len(after):
+                return None
+            verbatim = after[a:start]
+            if not before.startswith(verbatim, b):
+                return None
+            pieces.append((b, a, len(verbatim)))
+            b += len(verbatim)
+            following = after[end : ordered[index + 1][0]] if index + 1 < len(ordered) else after[end:]
+            last = index + 1 == len(ordered)
+            resume = _resume(before, b, following, originals, last)
+            if resume is None:
+                return None
+            spans.append((b, resume, start, end))
+            b, a = resume, end
+        if before[b:] != after[a:]:
+            return None
+        pieces.append((b, a, len(after) - a))
+        return cls(pieces, spans)
+
+    def start(self, position: int) -> int:
+        return self._map(position, at_end=False)
+
+    def end(self, position: int) -> int:
+        return self._map(position, at_end=True)
+
+    def _map(self, position: int, at_end: bool) -> int:
+        for before, after, length in self.pieces:
+            if before <= position <= before + length:
+                return after + position - before
+        for before_start, before_end, after_start, after_end in self.replaced:
+            if before_start < position < before_end:
+                return after_end if at_end else after_start
+        raise ValueError(f"position {position} is outside the text")
+
+
+def _resume(before: str, at: int, following: str, originals: list[str], last: bool) -> int | None:
+    """Where the verbatim text after a replacement starts in `before`, the replaced original starting at `at`."""
+    if last:
+        resume = len(before) - len(following)
+        return resume if resume > at and before.endswith(following) else None
+    for original in sorted(originals, key=len, reverse=True):
+        if original and before.startswith(original, at) and before.startswith(following, at + len(original)):
+            return at + len(original)
+    if not following:
+        return None  # two replacements side by side: where one ends is unknown without its original
+    found = before.find(following, at + 1)
+    return found if found != -1 else None

@@ -14,6 +14,7 @@ from typing import Any
 from themeflow.errors import InputError
 from themeflow.qdpx import archive, offsets
 from themeflow.qdpx.codes import ImportedCode, read_codes
+from themeflow.qdpx.notes import split_notes
 from themeflow.qdpx.xmlcheck import CODEBOOK_NS, PROJECT_NS, parse
 
 P = f"{{{PROJECT_NS}}}"
@@ -36,6 +37,8 @@ class Coding:
     user: str  # user name ('' when unknown)
     memo: str = ""
     line: int | None = None
+    name: str = ""  # the selection's name (themeflow writes the unit id there)
+    columns: dict[str, str] = field(default_factory=dict)  # translation, quote (from themeflow's notes)
 
 
 @dataclass
@@ -147,9 +150,7 @@ def build_project(root: Any, bundle: archive.Archive | None, name: str) -> Proje
                 )
             if index:
                 start, end = index.to_code_point(start), index.to_code_point(end)
-            memo = "\n".join(
-                notes.get(_guid(r.get("targetGUID")), "") for r in selection.findall(P + "NoteRef")
-            ).strip()
+            selection_notes = [notes.get(_guid(r.get("targetGUID")), "") for r in selection.findall(P + "NoteRef")]
             sel_user = users.get(_guid(selection.get("creatingUser")), "")
             for coding in selection.findall(P + "Coding"):
                 ref = coding.find(P + "CodeRef")
@@ -160,9 +161,8 @@ def build_project(root: Any, bundle: archive.Archive | None, name: str) -> Proje
                         file=name,
                         line=ref.sourceline,
                     )
-                coding_memo = "\n".join(
-                    notes.get(_guid(r.get("targetGUID")), "") for r in coding.findall(P + "NoteRef")
-                )
+                coding_notes = [notes.get(_guid(r.get("targetGUID")), "") for r in coding.findall(P + "NoteRef")]
+                memo, columns = split_notes(selection_notes + coding_notes)
                 user = users.get(_guid(coding.get("creatingUser")), "") or sel_user
                 project.codings.append(
                     Coding(
@@ -171,8 +171,10 @@ def build_project(root: Any, bundle: archive.Archive | None, name: str) -> Proje
                         end,
                         target,
                         user,
-                        "\n".join(m for m in (memo, coding_memo.strip()) if m),
+                        memo,
                         selection.sourceline,
+                        (selection.get("name") or "").strip(),
+                        columns,
                     )
                 )
         if element.findall(P + "Coding"):

@@ -2,6 +2,6 @@
 units, quotes), Table 2 (participant characteristics), the participant × code matrix, code saturation and a
 self-contained report. `run(workspace)` writes it, `check(workspace)` compares it, both pure of the inputs."""
 
-from themeflow.themes.stage import ThemesResult, check, compute, run, stale_reasons, verify
+from themeflow.themes.stage import ThemesResult, check, compute, notices, run, stale_reasons, verify
 
-__all__ = ["ThemesResult", "check", "compute", "run", "stale_reasons", "verify"]
+__all__ = ["ThemesResult", "check", "compute", "notices", "run", "stale_reasons", "verify"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from themeflow.themes import counts, interviews, quotes, saturation, table2
@@ -24,6 +24,7 @@ class Analysis:
     steps: list[saturation.Step]
     assessment: saturation.Assessment
     sensitivity: list[saturation.Assessment]
+    notices: list[str] = field(default_factory=list)  # for the person running it; not in any artefact
 
     @property
     def interview_labels(self) -> list[str]:
@@ -52,6 +53,10 @@ def _float(value: Any, default: float) -> float:
 
 def analyse(inputs: ThemesInputs, settings: dict[str, Any]) -> Analysis:
     book = inputs.codebook
+    template = str(settings.get("attribution") or DEFAULT_ATTRIBUTION)
+    notices = list(inputs.notices)
+    if inputs.has_participants_file:  # without one every attribution is the bare id, as expected
+        notices += quotes.template_notices(template, inputs.participant_columns)
     participant_ids = [p["participant_id"] for p in inputs.participants]
     code_counts = counts.code_counts(book, inputs.units, participant_ids)
     grid = counts.matrix(book, inputs.units, participant_ids)
@@ -59,7 +64,7 @@ def analyse(inputs: ThemesInputs, settings: dict[str, Any]) -> Analysis:
         inputs.units,
         book.code_ids,
         inputs.participants,
-        str(settings.get("attribution") or DEFAULT_ATTRIBUTION),
+        template,
         max(0, _int(settings.get("quotes_per_code"), 3)),
     )
     t2 = table2.summarise(
@@ -86,4 +91,5 @@ def analyse(inputs: ThemesInputs, settings: dict[str, Any]) -> Analysis:
         steps=saturation.curve(sets),
         assessment=saturation.assess(sets, base, run, threshold),
         sensitivity=saturation.sensitivity(sets),
+        notices=notices,
     )

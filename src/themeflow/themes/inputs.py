@@ -10,7 +10,7 @@ from typing import Any
 
 from themeflow import sheet as sheet_mod
 from themeflow.codebook import Codebook
-from themeflow.errors import InputError, UsageError
+from themeflow.errors import InputError, Problem, UsageError
 from themeflow.lock import relative
 from themeflow.workspace import Workspace
 
@@ -42,7 +42,15 @@ class ThemesInputs:
     participant_columns: list[str]
     transcripts: list[tuple[str, str]]  # (transcript_id, participant_id) of every ingested transcript
     sheet_name: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the data: shown by the CLI and in the report
+    # For the person running the command only, never written into an artefact (outputs stay a pure
+    # function of the inputs): e.g. the sheet is open in Excel right now.
+    notices: list[str] = field(default_factory=list)
+    deid_warning: str | None = None  # ingest ran with de-identification off: the report says so on top
+    has_participants_file: bool = False  # ingest kept a participants file (else participants are bare ids)
+
+
+DEID_OFF_PARAM = "ingested_without_deid"
 
 
 def codebook_path(ws: Workspace) -> Path:
@@ -86,6 +94,28 @@ def _transcripts(ws: Workspace) -> list[tuple[str, str]]:
     return sorted(pairs.items(), key=lambda p: (natural_key(p[1]), p[0]))
 
 
+def open_sheet_notice(ws: Workspace) -> str | None:
+    """A warning when the coder sheet is open in Excel / WPS right now: what is read is the last saved file."""
+    sheet_path = ws.sheet_path
+    if sheet_mod.lock_file(sheet_path).exists():
+        return f"{sheet_path.name} is open in Excel/WPS: unsaved edits are not included (save it and run again)"
+    return None
+
+
+def unlocated_manual_units(rows: list[Row], sheet_name: str) -> list[Problem]:
+    """Rows people added (empty unit_id) that `themeflow code` has not located in the transcript yet: until
+    it has, nobody knows whether their text is there once, so stage 04 cannot count them."""
+    return [
+        Problem(
+            "a manual unit not yet located: run `themeflow code` (or `themeflow run`) first",
+            sheet_name,
+            int(row["_row"]),
+        )
+        for row in rows
+        if not row.get("unit_id", "").strip()
+    ]
+
+
 def _number(value: str, default: float = 0.0) -> float:
     try:
         return float(value)
@@ -96,6 +126,7 @@ def _number(value: str, default: float = 0.0) -> float:
 def load(ws: Workspace) -> ThemesInputs:
     """Read and validate every input; raise InputError naming the file and row on a problem."""
     from themeflow import codebook as codebook_mod
+    from themeflow.deid.status import warning_for
 
     sheet_path = ws.sheet_path
     if not sheet_path.exists():
@@ -110,15 +141,15 @@ def load(ws: Workspace) -> ThemesInputs:
     if participants_file.exists():
         columns, participants = _read_csv(participants_file)
         participants = [p for p in participants if p.get("participant_id")]
-    if not participants:  # no participants file: those who were interviewed
+    has_participants_file = bool(participants)
+    if not participants:  # no participants file: those who were interviewed (see _counted_participants)
         columns = ["participant_id"]
-        participants = [{"participant_id": p} for p in sorted(set(owner.values()), key=natural_key)]
-    participants.sort(key=lambda p: natural_key(p["participant_id"]))
 
     header, rows = sheet_mod.read_rows(sheet_path)
     sheet_mod.check_columns(header, sheet_path)
     known = set(book.code_ids)
-    problems = sheet_mod.validate_rows(rows, sheet_path, known)
+    invalid = sheet_mod.validate_rows(rows, sheet_path, known)
+    problems = sorted(invalid + unlocated_manual_units(rows, sheet_path.name), key=lambda p: p.row or 0)
     if problems:
         first = problems[0]
         raise InputError(
@@ -126,7 +157,9 @@ def load(ws: Workspace) -> ThemesInputs:
             file=first.file,
             row=first.row,
             problems=problems[1:],
-            hint="fix the sheet and run again (nothing was written)",
+            hint="fix the sheet and run again (nothing was written)"
+            if invalid
+            else "`themeflow code` finds each manual unit's text in its transcript and gives it an id",
         )
     units: list[Unit] = []
     warnings: list[str] = []
@@ -170,19 +203,60 @@ def load(ws: Workspace) -> ThemesInputs:
                 translation=row.get("translation", "").strip(),
             )
         )
-    listed = {p["participant_id"] for p in participants}
-    unlisted = sorted({u.participant_id for u in units} - listed, key=natural_key)
-    if unlisted:
-        warnings.append(f"participants with accepted units but not in {participants_file.name}: {', '.join(unlisted)}")
-        participants = sorted(
-            participants + [{"participant_id": p} for p in unlisted],
-            key=lambda p: natural_key(p["participant_id"]),
-        )
-    return ThemesInputs(book, units, participants, columns, transcripts, sheet_path.name, warnings)
+    participants, participant_warnings = _counted_participants(
+        participants, {p for p in owner.values() if p}, {u.participant_id for u in units}, participants_file.name
+    )
+    warnings += participant_warnings
+    notice = open_sheet_notice(ws)
+    return ThemesInputs(
+        book,
+        units,
+        participants,
+        columns,
+        transcripts,
+        sheet_path.name,
+        warnings,
+        notices=[notice] if notice else [],
+        deid_warning=warning_for(ws),
+        has_participants_file=has_participants_file,
+    )
+
+
+def _counted_participants(
+    listed: list[Row], interviewed: set[str], with_units: set[str], file_name: str
+) -> tuple[list[Row], list[str]]:
+    """The participants N counts: everyone with an ingested transcript (and anyone an accepted unit names),
+    with their characteristics where the participants file has them. Those listed but never ingested are
+    left out and named in a warning."""
+    counted = interviewed | with_units
+    by_id = {p["participant_id"]: p for p in listed}
+    warnings: list[str] = []
+    absent = sorted(set(by_id) - counted, key=natural_key)
+    if absent:
+        warnings.append(f"participants without a transcript, not counted: {', '.join(absent)} (listed in {file_name})")
+    if by_id:
+        unlisted = sorted(with_units - set(by_id), key=natural_key)
+        if unlisted:
+            warnings.append(f"participants with accepted units but not in {file_name}: {', '.join(unlisted)}")
+        unlisted_interviewed = sorted(interviewed - set(by_id) - with_units, key=natural_key)
+        if unlisted_interviewed:
+            warnings.append(
+                f"participants with a transcript but not in {file_name} (counted, characteristics missing): "
+                + ", ".join(unlisted_interviewed)
+            )
+    rows = [by_id.get(p) or {"participant_id": p} for p in counted]
+    return sorted(rows, key=lambda p: natural_key(p["participant_id"])), warnings
 
 
 def params(ws: Workspace) -> dict[str, Any]:
-    """The settings that shape stage 04's outputs (recorded in its stage record)."""
+    """The settings that shape stage 04's outputs (recorded in its stage record). Whether ingest ran without
+    de-identification is one of them (the report carries a banner then); recorded only when it did, so
+    records of de-identified workspaces stay as they were."""
     import json
 
-    return json.loads(json.dumps(ws.section("themes"), sort_keys=True))
+    from themeflow.deid.status import deid_was_off
+
+    settings = json.loads(json.dumps(ws.section("themes"), sort_keys=True))
+    if deid_was_off(ws):
+        settings[DEID_OFF_PARAM] = True
+    return settings

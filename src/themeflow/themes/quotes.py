@@ -40,6 +40,25 @@ def attribution(template: str, participant: Mapping[str, str]) -> str:
     return text.strip()
 
 
+ALWAYS_FIELDS = ("participant_id", "transcript_id")
+
+
+def template_notices(template: str, columns: Sequence[str]) -> list[str]:
+    """One warning per `{column}` of the attribution template the participants file does not have (such a
+    field is left out of every attribution, which is easy to miss)."""
+    try:
+        fields = [name for _lit, name, _spec, _conv in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        return [f"themes.attribution {template!r} is not a valid template ({exc}); fields may be missing"]
+    listed = list(dict.fromkeys(["participant_id", *columns]))
+    return [
+        f'themes.attribution: column "{name}" is not in the participants file (its columns: '
+        f"{', '.join(listed)}); it is left out of every quote attribution"
+        for name in dict.fromkeys(fields)
+        if name not in listed and name not in ALWAYS_FIELDS
+    ]
+
+
 def _auto_order(unit: Unit) -> tuple[bool, float, int, str, int]:
     """Units still in their transcript first, then highest score, then shortest text, then id."""
     return (unit.orphaned, -unit.score, len(unit.text), unit.unit_id, unit.row)

@@ -64,7 +64,7 @@ def run(ws: Workspace) -> ThemesResult:
     out = ws.themes_dir
     result = ThemesResult(
         output_dir=out,
-        warnings=list(analysis.inputs.warnings),
+        warnings=list(analysis.inputs.warnings) + analysis.notices,
         participants=len(analysis.participant_ids),
         accepted_units=len(analysis.inputs.units),
         saturation=analysis.assessment.label,
@@ -84,6 +84,13 @@ def run(ws: Workspace) -> ThemesResult:
     outs = lock.hash_paths([out / name for name in files], ws.root)
     lock.write(out, lock.StageRecord(STAGE, params=inputs_mod.params(ws), deps=_deps(ws), outs=outs))
     return result
+
+
+def notices(ws: Workspace) -> list[str]:
+    """Warnings for the person running `themes --check` that are about the moment, not the data (the sheet
+    is open in Excel / WPS right now). Cheap: reads nothing but the folder."""
+    notice = inputs_mod.open_sheet_notice(ws)
+    return [notice] if notice else []
 
 
 def check(ws: Workspace) -> list[str]:
