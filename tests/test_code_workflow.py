@@ -273,3 +273,101 @@ def test_candidate_cache_only_accelerates(runner, workspace_dir: Path) -> None: 
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     rows = _rows(units)
     assert any(r["transcript_id"] == "P2_b" and r["code"] == "T1.2" for r in rows)
+
+
+def test_formula_in_a_sheet_is_refused_not_blanked(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    workbook = load_workbook(units)
+    data = workbook["units"]
+    header = [c.value for c in data[1]]
+    data.cell(row=3, column=header.index("memo") + 1, value='="见"&A3')
+    workbook.save(units)
+    before = units.read_bytes()
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2
+    assert "units.xlsx row 3: memo holds a formula" in result.output
+    assert units.read_bytes() == before
+
+
+def test_people_cells_keep_their_type_and_spaces(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    import datetime
+
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    workbook = load_workbook(units)
+    data = workbook["units"]
+    header = [c.value for c in data[1]]
+    data.cell(row=1, column=len(header) + 1, value="复核日期")
+    data.cell(row=2, column=len(header) + 1, value=datetime.date(2024, 5, 6))
+    data.cell(row=2, column=header.index("memo") + 1, value="  前后有空格  ")
+    data.cell(row=2, column=header.index("coder") + 1, value=42)
+    data.cell(row=2, column=header.index("decision") + 1, value="Accept ")
+    workbook.save(units)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    after = load_workbook(units)["units"]
+    header = [c.value for c in after[1]]
+    row = [c.value for c in after[2]]
+    assert row[header.index("复核日期")] == datetime.datetime(2024, 5, 6)  # still a date, not text
+    assert row[header.index("memo")] == "  前后有空格  "
+    assert row[header.index("coder")] == 42
+    assert row[header.index("decision")] == "Accept "
+
+
+def test_deleted_decided_row_comes_back_with_its_decision(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    target = _rows(units)[0]
+    _edit(units, {target["unit_id"]: {"decision": "reject", "memo": "与同伴无关"}})
+    invoke(runner, "code", "--workspace", ws)
+    workbook = load_workbook(units)
+    workbook["units"].delete_rows(2)  # the coder deletes the row they rejected
+    workbook.save(units)
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0
+    assert f"the row of unit {target['unit_id']} (reject) was deleted" in " ".join(result.output.split())
+    back = {r["unit_id"]: r for r in _rows(units)}[target["unit_id"]]
+    assert (back["decision"], back["memo"]) == ("reject", "与同伴无关")
+
+
+def test_cell_notes_are_reported_before_a_rewrite(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl.comments import Comment
+
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    workbook = load_workbook(units)
+    workbook["units"].cell(row=2, column=15).comment = Comment("和本核对", "ana")
+    workbook.save(units)
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0
+    assert "has cell notes (comments)" in " ".join(result.output.split())
+    assert list((workspace_dir / "analysis/02-code/history").glob("units-*.xlsx"))
+
+
+def test_manual_units_must_be_one_participant_answer(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = workspace_dir / "analysis/02-code/units.xlsx"
+    count = len(_rows(units))
+    _edit(
+        units,
+        {},
+        [
+            {"transcript_id": "P1_a", "text": "你在这边平时跟谁来往比较多？", "code": "T1.1"},
+            {"transcript_id": "P1_a", "text": "有时候下午还一起下棋。\n访谈者：那你会跟他们说", "code": "T1.1"},
+        ],
+    )
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert f"row {count + 2}: this manual unit is interviewer speech" in out
+    assert f"row {count + 3}: this manual unit" in out

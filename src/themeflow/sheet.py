@@ -8,6 +8,7 @@ and written back exactly as people left them.
 from __future__ import annotations
 
 import csv
+import datetime as _dt
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -78,17 +79,50 @@ def refuse_if_open(path: Path) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
+TYPES_KEY = "_types"  # people's cells that were numbers, dates or booleans: "column\x1ekind" joined by \x1f
+
+
+def _cell(value: Any, strip: bool = True) -> str:
+    """A cell as text. Tool columns are trimmed; people's cells keep exactly what they typed."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip() if isinstance(value, str) else str(value)
+    if isinstance(value, _dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value.strip() if strip else value
+    return str(value)
+
+
+def _kind(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, _dt.datetime):
+        return "datetime"
+    if isinstance(value, _dt.date):
+        return "date"
+    if isinstance(value, _dt.time):
+        return "time"
+    return None
+
+
+def cell_kinds(row: Row) -> dict[str, str]:
+    """Which of a row's people's cells were typed values (number, date, …) rather than text."""
+    packed = row.get(TYPES_KEY, "")
+    return dict(item.split("\x1e", 1) for item in packed.split("\x1f") if item) if packed else {}
 
 
 def read_rows(path: Path) -> tuple[list[str], list[Row]]:
     """Columns and rows of a sheet. Each row also carries `_row`, its 1-based row number in the file
-    (the header is row 1), for messages. Fully blank rows are skipped."""
+    (the header is row 1), for messages; people's cells that held numbers or dates are listed in `_types`
+    so they are written back as numbers and dates. Fully blank rows are skipped."""
     path = Path(path)
     if not path.exists():
         raise InputError("sheet not found", file=path)
@@ -103,12 +137,17 @@ def read_rows(path: Path) -> tuple[list[str], list[Row]]:
     header = [_cell(h) for h in table[0]]
     while header and not header[-1]:
         header.pop()
+    tool = [name in TOOL_COLUMNS for name in header]
     rows: list[Row] = []
     for number, values in enumerate(table[1:], start=2):
-        cells = [_cell(v) for v in values] + [""] * max(0, len(header) - len(values))
-        if not any(cells[: len(header)]):
+        values = list(values[: len(header)]) + [None] * max(0, len(header) - len(values))
+        cells = [_cell(v, strip=tool[i]) for i, v in enumerate(values)]
+        if not any(c.strip() for c in cells):
             continue
         row = {name: cells[i] for i, name in enumerate(header) if name}
+        kinds = [f"{name}\x1e{k}" for i, name in enumerate(header) if name and not tool[i] and (k := _kind(values[i]))]
+        if kinds:
+            row[TYPES_KEY] = "\x1f".join(kinds)
         row["_row"] = str(number)
         rows.append(row)
     return header, rows
@@ -134,9 +173,70 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         name = DATA_SHEET if DATA_SHEET in workbook.sheet_names else workbook.sheet_names[0]
-        return [list(r) for r in workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)]
+        table = [list(r) for r in workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)]
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for damaged files
         raise InputError(f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=path) from exc
+    formulas = _formula_cells(path, name)
+    if formulas:
+        header = [_cell(h) for h in table[0]] if table else []
+        problems = [
+            Problem(
+                f"{header[col] if col < len(header) else 'column ' + str(col + 1)} holds a formula; themeflow keeps "
+                "what people typed, not formulas: paste it as a value",
+                path.name,
+                row,
+            )
+            for row, col in formulas
+        ]
+        first = problems[0]
+        raise InputError(
+            first.message, file=first.file, row=first.row, problems=problems[1:], hint="nothing was written"
+        )
+    return table
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number - 1
+
+
+def _formula_cells(path: Path, sheet_name: str) -> list[tuple[int, int]]:
+    """(row, column index) of cells holding formulas in the named worksheet. Read straight from the
+    worksheet XML (calamine gives values only); a quick byte search skips sheets without formulas."""
+    import re
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            workbook = package.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = package.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            match = re.search(r'<sheet\b[^>]*\bname="' + re.escape(sheet_name) + r'"[^>]*\br:id="([^"]+)"', workbook)
+            if match is None:
+                return []
+            target = re.search(
+                r'<Relationship\b[^>]*\bId="' + re.escape(match.group(1)) + r'"[^>]*\bTarget="([^"]+)"', rels
+            )
+            if target is None:
+                target = re.search(
+                    r'<Relationship\b[^>]*\bTarget="([^"]+)"[^>]*\bId="' + re.escape(match.group(1)) + '"', rels
+                )
+            if target is None:
+                return []
+            part = target.group(1).lstrip("/")
+            part = part if part.startswith("xl/") else "xl/" + part
+            xml = package.read(part)
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return []
+    if b"<f>" not in xml and b"<f " not in xml:
+        return []
+    found = []
+    for cell in re.finditer(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', xml, re.S):
+        body = cell.group(3) or b""
+        if body.startswith(b"<f>") or body.startswith(b"<f "):
+            found.append((int(cell.group(2)), _column_number(cell.group(1).decode())))
+    return found
 
 
 def check_columns(header: Sequence[str], path: Path, required: Iterable[str] = REQUIRED_COLUMNS) -> None:
@@ -233,6 +333,25 @@ def _number(column: str, value: str) -> int | float | None:
         return None
 
 
+def _write_typed(sheet: Any, row: int, col: int, value: str, kind: str, formats: dict[str, Any], top: Any) -> None:
+    """Write a people's cell back as the number, date or boolean it was (never turn it into text)."""
+    try:
+        if kind == "number":
+            sheet.write_number(row, col, float(value) if any(c in value for c in ".eE") else int(value), top)
+        elif kind == "bool":
+            sheet.write_boolean(row, col, value == "TRUE", top)
+        elif kind == "datetime":
+            sheet.write_datetime(row, col, _dt.datetime.fromisoformat(value), formats["datetime"])
+        elif kind == "date":
+            sheet.write_datetime(row, col, _dt.date.fromisoformat(value), formats["date"])
+        elif kind == "time":
+            sheet.write_datetime(row, col, _dt.time.fromisoformat(value), formats["time"])
+        else:
+            sheet.write_string(row, col, value, top)
+    except ValueError:
+        sheet.write_string(row, col, value, top)
+
+
 def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], codes: list[str]) -> bytes:
     """The coder sheet as .xlsx (XlsxWriter): frozen header, widths and wrapping for Chinese text, dropdowns for
     `decision` and `final_code`, people's columns shaded, and a second worksheet listing the codebook."""
@@ -253,12 +372,20 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
     for index, name in enumerate(columns):
         data.write_string(0, index, name, tool_head if name in TOOL_COLUMNS else people_head)
         data.set_column(index, index, WIDTHS.get(name, 11), wrap if name in WRAPPED else top)
+    typed = {
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"}),
+        "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"}),
+        "time": workbook.add_format({"num_format": "hh:mm:ss", "valign": "top"}),
+    }
     for number, row in enumerate(rows, start=1):
+        kinds = cell_kinds(row) if TYPES_KEY in row else {}
         for index, column in enumerate(columns):
             value = row.get(column, "")
             numeric = _number(column, value)
             if numeric is not None:
                 data.write_number(number, index, numeric)
+            elif column in kinds and value:
+                _write_typed(data, number, index, value, kinds[column], typed, top)
             elif value:
                 data.write_string(number, index, str(value), wrap if column in WRAPPED else top)
     data.freeze_panes(1, 0)

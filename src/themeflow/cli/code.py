@@ -16,6 +16,7 @@ from themeflow.cli._util import (
     load_workspace,
     print_json,
     wants_json,
+    warn,
 )
 
 
@@ -39,6 +40,8 @@ def code_cli(
     if wants_json(as_json):
         print_json(result.to_dict())
         return
+    for message in result.warnings:
+        warn(message)
     if is_quiet(quiet):
         return
     counts = result.counts

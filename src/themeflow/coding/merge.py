@@ -38,6 +38,21 @@ def _occurrences(text: str, needle: str) -> list[int]:
     return out
 
 
+def _speech_problem(sentences: list[tuple[int, int, str, str]] | None, start: int, length: int) -> str:
+    """Why a manual unit at [start, start + length) cannot be coded ('' when it can)."""
+    if sentences is None:
+        return ""
+    end = start + length
+    touched = [s for s in sentences if s[0] < end and start < s[1]]
+    if not touched:
+        return "is not in anyone's answer (a speaker label, a title or a note?)"
+    if any(role != "participant" for *_, role in touched):
+        return "is interviewer speech: only participant speech is coded"
+    if len({turn for _, _, turn, _ in touched}) > 1:
+        return "spans more than one answer: split it into one unit per answer"
+    return ""
+
+
 def reanchor(transcript: str | None, text: str, old_start: int | None) -> tuple[int, int] | None:
     """Where `text` sits now: its old place if still there, else the occurrence nearest to it."""
     if transcript is None or not text:
@@ -64,7 +79,10 @@ def merge(
     transcripts: dict[str, str],
     participants_by_transcript: dict[str, str],
     sheet_name: str,
+    speech: dict[str, list[tuple[int, int, str, str]]] | None = None,
 ) -> MergeResult:
+    """`speech`: per transcript, its sentences as (start, end, turn, role); with it, a manual unit must lie
+    in one participant answer."""
     by_id = {c["unit_id"]: c for c in candidates}
     rows: list[Row] = []
     problems: list[Problem] = []
@@ -130,6 +148,10 @@ def merge(
                     number,
                 )
             )
+            continue
+        where = _speech_problem(speech.get(transcript_id, []) if speech is not None else None, places[0], len(text))
+        if where:
+            problems.append(Problem(f"this manual unit {where}", sheet_name, number))
             continue
         occurrence = 0
         new_id = manual_unit_id(transcript_id, text, occurrence)

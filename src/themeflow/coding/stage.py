@@ -10,6 +10,7 @@ from typing import Any
 from themeflow import codebook as codebook_mod
 from themeflow import fsio, lock, sheet
 from themeflow.coding import cache as candidate_cache
+from themeflow.coding import snapshot
 from themeflow.coding.candidates import Candidate, assign_ids, draft, sentences_from_segments
 from themeflow.coding.matcher import codebook_terms, compile_codebook
 from themeflow.coding.merge import merge
@@ -28,6 +29,7 @@ class CodeResult:
     decisions: dict[str, int] = field(default_factory=dict)
     backup: Path | None = None
     written: bool = True
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +38,7 @@ class CodeResult:
             "rows": self.counts,
             "decisions": self.decisions,
             "backup": str(self.backup) if self.backup else None,
+            "warnings": self.warnings,
         }
 
 
@@ -94,6 +97,55 @@ def stale_reasons(ws: Workspace) -> list[str]:
     return lock.stale_reasons(
         lock.read(ws.code_dir), stage_inputs(ws, ws.codebook_file), {"sheet": ws.sheet_format}, ws.root
     )
+
+
+def sheet_warnings(path: Path) -> list[str]:
+    """What people put in the workbook that a rewrite cannot keep (it stays in the copy under history/)."""
+    import zipfile
+
+    if path.suffix.lower() != ".xlsx":
+        return []
+    try:
+        with zipfile.ZipFile(path) as package:
+            has_notes = any(name.startswith("xl/comments") for name in package.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return []
+    if not has_notes:
+        return []
+    return [
+        f"{path.name} has cell notes (comments): they are not kept when themeflow rewrites the sheet; "
+        "the sheet with its notes is kept in 02-code/history/ — write notes in the memo column instead"
+    ]
+
+
+def restore_deleted_rows(
+    remembered: dict[str, dict[str, str]], previous: list[sheet.Row], candidates: list[sheet.Row], sheet_name: str
+) -> tuple[list[sheet.Row], list[str]]:
+    """Rows people deleted although they had decided them. A deleted row the codebook still proposes comes
+    back with what people had written (the candidate would come back anyway, undecided); one it no longer
+    proposes stays deleted. Both are reported."""
+    present = {r.get("unit_id", "") for r in previous}
+    proposed = {c["unit_id"]: c for c in candidates}
+    restored: list[sheet.Row] = []
+    notes: list[str] = []
+    for unit, values in sorted(remembered.items()):
+        if unit in present:
+            continue
+        decision = values.get("decision", "").strip() or "no decision"
+        if unit in proposed:
+            row = dict(proposed[unit])
+            row.update(values)
+            restored.append(row)
+            notes.append(
+                f"{sheet_name}: the row of unit {unit} ({decision}) was deleted; the codebook still proposes it, so it "
+                "is back with what people had written — to discard a candidate, reject it"
+            )
+        else:
+            notes.append(
+                f"{sheet_name}: the row of unit {unit} ({decision}) was deleted and stays deleted; a copy is in "
+                "02-code/history/"
+            )
+    return restored, notes
 
 
 def _draft_all(
@@ -161,13 +213,22 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         sheet.refuse_if_open(previous_path)
         header, previous = load_previous(previous_path, known)
 
+    warnings = sheet_warnings(previous_path) if previous_path is not None else []
     segments = read_segments(ws.ingest_dir)
     transcripts = _read_transcripts(ws)
     candidates = assign_ids(_draft_all(ws, book, codebook_file, segments, transcripts), transcripts)
     participants = {r["transcript_id"]: r["participant_id"] for r in segments}
-    merged = merge(
-        previous, candidates, transcripts, participants, previous_path.name if previous_path else sheet_path.name
-    )
+    sheet_name = previous_path.name if previous_path else sheet_path.name
+    if previous_path is not None:
+        restored, notes = restore_deleted_rows(snapshot.load(ws.private_dir), previous, candidates, sheet_name)
+        previous += restored
+        warnings += notes
+    speech: dict[str, list[tuple[int, int, str, str]]] = {}
+    for row in segments:
+        speech.setdefault(row["transcript_id"], []).append(
+            (int(row["start"]), int(row["end"]), row["turn"], row["role"])
+        )
+    merged = merge(previous, candidates, transcripts, participants, sheet_name, speech)
     if merged.problems:
         first = merged.problems[0]
         raise InputError(
@@ -190,9 +251,10 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     decisions = {"pending": 0, "accept": 0, "reject": 0}
     for row in merged.rows:
         decisions[sheet.normalise_decision(row.get("decision", "")) or "pending"] += 1
+    snapshot.save(ws.private_dir, merged.rows)
     outs = lock.hash_paths([sheet_path, applied_codebook_path(ws)], ws.root)
     lock.write(
         ws.code_dir,
         lock.StageRecord(STAGE, params={"sheet": ws.sheet_format}, deps=stage_inputs(ws, codebook_file), outs=outs),
     )
-    return CodeResult(sheet_path, merged.counts, len(candidates), decisions, backup)
+    return CodeResult(sheet_path, merged.counts, len(candidates), decisions, backup, warnings=warnings)
