@@ -371,3 +371,53 @@ def test_manual_units_must_be_one_participant_answer(runner, workspace_dir: Path
     out = " ".join(result.output.split())
     assert f"row {count + 2}: this manual unit is interviewer speech" in out
     assert f"row {count + 3}: this manual unit" in out
+
+
+def test_decisions_follow_units_when_deid_settings_change(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import make_workspace
+
+    text = (
+        "访谈者：平时跟谁来往？\n受访者：我跟老周关系最好，我们经常一起吃饭。\n"
+        "访谈者：还有呢？\n受访者：仁和医院的护士也常来，我们不想跟他们讲住院的事。\n"
+    )
+    root = make_workspace(tmp_path / "ws", {"P1_a.txt": text})
+    ws = str(root)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    units = root / "analysis/02-code/units.xlsx"
+    rows = _rows(units)
+    meal = next(r for r in rows if "吃饭" in r["text"])
+    assert "老周" not in meal["text"]  # de-identified: 老[人名1]
+    disclosure = next(r for r in rows if r["code"] == "T1.2")
+    _edit(
+        units,
+        {meal["unit_id"]: {"decision": "accept", "memo": "固定饭搭子"}, disclosure["unit_id"]: {"decision": "accept"}},
+    )
+
+    # People keep 老周 (a false positive) and add the hospital to the names to replace.
+    assert invoke(runner, "deid", "review", "--keep", "老周", "--workspace", ws).exit_code == 0
+    config = root / "themeflow.yaml"
+    settings = config.read_text(encoding="utf-8")
+    assert "老周" in settings  # the keep list lives in themeflow.yaml
+    config.write_text(settings.replace("keep:", "names: [仁和医院]\n  keep:", 1), encoding="utf-8")
+    assert invoke(runner, "ingest", "--workspace", ws).exit_code == 0
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    after = {r["unit_id"]: r for r in _rows(units)}
+    assert after[meal["unit_id"]]["status"] in {"kept", "stale"}, "re-anchored, not orphaned"
+    assert after[meal["unit_id"]]["decision"] == "accept" and after[meal["unit_id"]]["memo"] == "固定饭搭子"
+    assert "老周" in after[meal["unit_id"]]["text"]
+    transcript = (root / "analysis/01-ingest/transcripts/P1_a.txt").read_text(encoding="utf-8")
+    for row in after.values():
+        if row["status"] != "orphaned":
+            assert transcript[int(row["start"]) : int(row["end"])] == row["text"]
+    assert not any(
+        r["text"] == after[meal["unit_id"]]["text"] and r["unit_id"] != meal["unit_id"] and r["code"] == meal["code"]
+        for r in after.values()
+    ), "no duplicate of the re-anchored unit"
+    hospital = after[disclosure["unit_id"]]
+    assert hospital["decision"] == "accept" and "仁和医院" not in hospital["text"], hospital
+    import json
+
+    findings = json.loads(invoke(runner, "audit", "--workspace", ws, "--json").output)
+    # Only the old copies in history/ (kept as they were, for people) may still hold the hospital's name.
+    assert [f for f in findings if "/history/" not in f["file"]] == []

@@ -13,6 +13,7 @@ Pure: takes the previous sheet's rows, this run's candidate rows and the transcr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from themeflow.coding.ids import manual_unit_id
@@ -80,9 +81,12 @@ def merge(
     participants_by_transcript: dict[str, str],
     sheet_name: str,
     speech: dict[str, list[tuple[int, int, str, str]]] | None = None,
+    rewordings: Callable[[str], list[str]] | None = None,
 ) -> MergeResult:
     """`speech`: per transcript, its sentences as (start, end, turn, role); with it, a manual unit must lie
-    in one participant answer."""
+    in one participant answer. `rewordings(text)`: other forms a unit's text may now have in its transcript
+    (after de-identification settings changed: a name now kept, or a name now replaced); a unit found in one
+    of them is re-anchored there, with the transcript's text, instead of being orphaned."""
     by_id = {c["unit_id"]: c for c in candidates}
     rows: list[Row] = []
     problems: list[Problem] = []
@@ -101,14 +105,28 @@ def merge(
                 row[column] = candidate[column]
             row["status"] = "kept"
         else:
-            place = reanchor(
-                transcripts.get(row.get("transcript_id", "")), row.get("text", ""), _int(row.get("start", ""))
-            )
+            transcript = transcripts.get(row.get("transcript_id", ""))
+            place = reanchor(transcript, row.get("text", ""), _int(row.get("start", "")))
+            for alternative in rewordings(row.get("text", "")) if (place is None and rewordings) else []:
+                place = reanchor(transcript, alternative, _int(row.get("start", "")))
+                if place is not None:
+                    row["text"] = alternative
+                    break
             if place is None:
                 row["status"] = "orphaned"
             else:
                 row["start"], row["end"] = str(place[0]), str(place[1])
                 row["status"] = "manual" if unit.startswith("m") else "stale"
+                spot = (row.get("transcript_id", ""), row.get("code", ""), row["start"], row["end"])
+                same = next(
+                    (c for c in candidates if (c["transcript_id"], c["code"], c["start"], c["end"]) == spot), None
+                )
+                if same is not None and not unit.startswith("m"):
+                    # The codebook proposes this very span under a new id (its text changed): it is this unit.
+                    used_ids.add(same["unit_id"])
+                    for column in TOOL_REFRESHED:
+                        row[column] = same[column]
+                    row["status"] = "kept"
         counts[row["status"]] += 1
         rows.append(row)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,47 @@ def stale_reasons(ws: Workspace) -> list[str]:
     return lock.stale_reasons(
         lock.read(ws.code_dir), stage_inputs(ws, ws.codebook_file), {"sheet": ws.sheet_format}, ws.root
     )
+
+
+def deid_rewordings(ws: Workspace) -> tuple[Callable[[str], list[str]], Callable[[str], str]] | None:
+    """Other forms a unit's text may take after the de-identification settings changed: with pseudonyms
+    turned back into what people chose to keep, and de-identified as ingest does now. None when ingest did not
+    de-identify (nothing to reword)."""
+    from themeflow import deid
+    from themeflow.deid.status import deid_was_off
+    from themeflow.ingest import participants as participants_mod
+
+    if deid_was_off(ws) or not ws.section("deid").get("enabled", True):
+        return None
+    people = participants_mod.read(ws.participants_file) if ws.participants_file.exists() else None
+    deidentifier = deid.prepare(ws, people or participants_mod.Participants(), enabled=True)
+    originals = sorted(((r["pseudonym"], r["original"]) for r in deidentifier.key.rows), key=lambda pair: -len(pair[0]))
+
+    def rewordings(text: str) -> list[str]:
+        out = []
+        restored = text
+        for pseudonym, original in originals:
+            restored = restored.replace(pseudonym, original)
+        if restored != text:
+            out.append(restored)
+        for candidate in (text, restored):
+            replaced, _ = deidentifier.apply("", candidate)
+            if replaced not in out and replaced != text:
+                out.append(replaced)
+        return out
+
+    def deidentify(text: str) -> str:
+        return deidentifier.apply("", text)[0]
+
+    return rewordings, deidentify
+
+
+def _deidentify_orphans(rows: list[sheet.Row], deidentify: Callable[[str], str]) -> None:
+    """An orphaned unit keeps its row, but not personal information its old text may still hold (the
+    settings changed since it was drafted): its text is de-identified as ingest does now."""
+    for row in rows:
+        if row.get("status") == "orphaned":
+            row["text"] = deidentify(row.get("text", ""))
 
 
 def sheet_warnings(path: Path) -> list[str]:
@@ -228,7 +270,12 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         speech.setdefault(row["transcript_id"], []).append(
             (int(row["start"]), int(row["end"]), row["turn"], row["role"])
         )
-    merged = merge(previous, candidates, transcripts, participants, sheet_name, speech)
+    deid_forms = deid_rewordings(ws) if previous else None
+    merged = merge(
+        previous, candidates, transcripts, participants, sheet_name, speech, deid_forms[0] if deid_forms else None
+    )
+    if deid_forms is not None:
+        _deidentify_orphans(merged.rows, deid_forms[1])
     if merged.problems:
         first = merged.problems[0]
         raise InputError(
