@@ -93,3 +93,16 @@ def test_audit_json_lists_the_same_findings_as_the_library(tmp_path: Path) -> No
     result = runner.invoke(app, ["audit", "--workspace", str(root), "--json"])
     assert result.exit_code == 1
     assert json.loads(result.output) == [f.to_dict() for f in scan(workspace.load(root))]
+
+
+def test_a_named_hospital_left_in_a_report_quote_is_a_finding_and_generic_ones_are_not(tmp_path: Path) -> None:
+    root = ingested(tmp_path)
+    quotes = root / "analysis" / "04-themes" / "quotes.csv"
+    quotes.parent.mkdir(parents=True)
+    quotes.write_text(
+        "quote\n我在瑞金医院内分泌科认识的护士。\n社区医院和区里的医院都去过，也去过阳光心园。\n", encoding="utf-8"
+    )
+    findings = scan(workspace.load(root))
+    assert [(f.file, f.line, f.kind, f.masked) for f in findings] == [
+        ("analysis/04-themes/quotes.csv", "2", "institution", "瑞***")
+    ]

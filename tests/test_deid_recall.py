@@ -7,7 +7,6 @@ must be replaced (for title forms only the surname is marked: `{person:张}医�
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -67,6 +66,19 @@ PLANTED = """\
 受访者：后来换了主治医生，是{person:潘志刚}医生，他更愿意听我说。
 受访者：{person:袁}老师教我们做手工，我做了一个笔筒送给女儿。
 受访者：老{person:高}以前是开出租车的，现在也在中心做康复。
+受访者：第一次发病是在{institution:仁济医院}查出来的，我当时就懵了。
+受访者：我在{institution:瑞金医院}内分泌科认识的护士，她教我怎么打针。
+受访者：我们每个月在{institution:长宁区天山路街道社区卫生服务中心}听讲座。
+受访者：后来转到{institution:上海市精神卫生中心}住了两个月。
+受访者：{institution:徐汇区中心医院}的医生给我开了证明。
+受访者：我爸以前在{institution:普陀区人民医院}上班。
+受访者：病情稳定以后，{institution:曹杨新村街道}介绍我来这个中心。
+受访者：{institution:枫林街道居委会}的阿姨经常来看我。
+受访者：补办身份证要去{institution:田林派出所}。
+受访者：我是{institution:上海交通大学}毕业的，后来一直在厂里。
+受访者：他们带我去{institution:复旦大学附属中山医院}做了检查。
+受访者：住院是在{institution:康宁医院}精神科，三病房。
+受訪者：我女兒在{institution:華山醫院}當護士。
 """
 
 # Ordinary sentences with look-alikes of names and numbers: nothing here is personal information.
@@ -91,6 +103,16 @@ DECOYS = """\
 受访者：我爸爸那年六十五岁，身体还算硬朗。
 受访者：小区里的邻居有时候会问我去哪儿了，我就说去上班。
 受访者：我最大的愿望就是能找到一份稳定的工作，自己养活自己。
+受访者：那时候我住进了精神病医院，后来转到专科医院，条件好一点。
+受访者：大医院人太多了，社区医院就在楼下，区里的医院我也去过。
+受访者：附近的医院晚上不开门，这家医院的护士态度很好，那个医院搬走了。
+受访者：我在三甲医院看过，也在综合医院看过，后来去了一家私人诊所。
+受访者：一个月去一次区精卫中心拿药，社区卫生服务中心的医生会上门。
+受访者：街道的干部和居委会的阿姨都来过，当地派出所也开了证明。
+受访者：我女儿今年考上了大学，我儿子大学毕业以后就去上班了。
+受访者：我们从小学就认识，我初中学历，看大医院要排很久。
+受访者：出院以后我就来了阳光心园，在阳光心园认识了很多朋友。
+受访者：我爸在人民医院住院，以前在中心医院看过，市第一人民医院太远。
 """
 
 MARK = re.compile(r"\{(\w+):([^{}]+)\}")
@@ -159,34 +181,36 @@ def test_names_are_replaced_with_at_least_95_percent_recall() -> None:
     assert hit / total >= 0.95, misses
 
 
+def test_every_planted_hospital_centre_office_and_school_is_replaced() -> None:
+    by_kind, misses = recall_by_kind()
+    hit, total = by_kind["institution"]
+    assert total >= 12
+    assert hit == total, misses
+
+
+def test_no_institution_is_found_in_the_demo_corpus() -> None:
+    """The demo transcripts mention 医院, 街道, 居委会, 精卫中心, 大学 and the programme 阳光心园 only
+    generically: none of it names an institution."""
+    from conftest import REPO
+    from themeflow.deid.detect import detection_shadow
+    from themeflow.deid.institutions import find_institutions
+    from themeflow.ingest.readers import read_source
+
+    found = []
+    paths = sorted((REPO / "data" / "transcripts").iterdir())
+    assert len(paths) == 14
+    for path in paths:
+        text = read_source(path).text
+        found += [f"{path.name}: {text[s.start : s.end]}" for s in find_institutions(detection_shadow(text))]
+    assert found == []
+
+
 def test_false_positives_stay_within_the_measured_bound() -> None:
     wrong = false_positives()
     print(f"false positives ({len(wrong)}): {wrong}")
     assert len(wrong) <= FALSE_POSITIVE_BOUND, wrong
 
 
-# Measured: 0 on these sentences (and none among the 135 replacements in the demo corpus on review).
+# Measured: 0 on these sentences (and none among the 135 replacements in the demo corpus on review; no
+# institution found in the demo corpus either).
 FALSE_POSITIVE_BOUND = 1
-
-
-def test_de_identification_costs_a_few_fast_segmentation_passes_at_most() -> None:
-    """Measured here on ~1 M characters of the demo corpus: ~1.3 M chars/s (about a third of one plain
-    jieba.lcut pass, 1.5-3.7x one jieba_fast_dat pass). The bound below leaves room for noisy machines."""
-    from themeflow.deid import names
-
-    text, _ = parse(PLANTED)
-    corpus = (text + DECOYS) * 60  # ~150 000 characters
-    detector = Detector()
-    detector.detect(text)  # load the dictionary and the tokenizer outside the timing
-    tokenizer = names.tokenizer()
-    began = time.perf_counter()
-    detector.detect(corpus)
-    deid_seconds = time.perf_counter() - began
-    began = time.perf_counter()
-    tokenizer.lcut(corpus)
-    cut_seconds = time.perf_counter() - began
-    print(
-        f"de-identification {len(corpus) / deid_seconds:,.0f} chars/s; "
-        f"fast segmentation {len(corpus) / cut_seconds:,.0f}"
-    )
-    assert deid_seconds <= 10 * cut_seconds

@@ -129,6 +129,7 @@ class Workspace:
     root: Path
     config: dict[str, Any] = field(default_factory=lambda: copy.deepcopy(DEFAULTS))
     has_config_file: bool = False
+    raw_keys: frozenset[str] = frozenset()  # the settings themeflow.yaml itself gives (not defaults)
 
     # --- inputs -------------------------------------------------------------------------------
     def path(self, key: str) -> Path:
@@ -218,7 +219,9 @@ def load(root: Path | str | None = None) -> Workspace:
             hint=f"known settings: {', '.join(DEFAULTS)}",
         )
     _check_types(raw, config_file)
-    return Workspace(root=root_path.resolve(), config=_merge(DEFAULTS, raw), has_config_file=True)
+    return Workspace(
+        root=root_path.resolve(), config=_merge(DEFAULTS, raw), has_config_file=True, raw_keys=frozenset(raw)
+    )
 
 
 PATH_KEYS = ("transcripts", "participants", "codebook", "dictionary", "output")

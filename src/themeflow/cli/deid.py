@@ -34,7 +34,8 @@ def review_cli(
     kind: str = Opt(
         None,
         "--kind",
-        help="Show only one kind (person, phone, id_card, wechat, qq, email, bank_card, address, term, ...).",
+        help="Show only one kind (person, institution, phone, id_card, wechat, qq, email, bank_card, address, term, "
+        "participant).",
     ),
     workspace: Path = WorkspaceOpt,
     quiet: bool = QuietOpt,
@@ -73,19 +74,19 @@ def review_cli(
         return
     if is_quiet(quiet):
         return
-    from rich.table import Table
     from rich.text import Text
 
-    table = Table(title="De-identification (private: originals shown)", show_lines=False)
-    for column in ("transcript", "kind", "pseudonym", "original"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("context", overflow="fold", min_width=24)
+    from themeflow.cli.audit import print_rows
+
+    rows = []
     for item in items:
         context = Text(item.before)
         context.append(item.pseudonym, style="bold")
         context.append(item.after)
-        table.add_row(item.transcript_id, item.kind, item.pseudonym, item.originals, context)
-    console.print(table)
+        rows.append((item.transcript_id, item.kind, item.pseudonym, item.originals, context))
+    print_rows(
+        "De-identification (private: originals shown)", ("transcript", "kind", "pseudonym", "original", "context"), rows
+    )
     console.print(
         f"{len(items)} replacement(s). Keep a false positive with: themeflow deid review --keep TERM",
         markup=False,

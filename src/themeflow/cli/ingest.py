@@ -67,8 +67,9 @@ def ingest_cli(
     else:
         for file, reason in result.skipped:
             console.print(f"[red]skipped[/red] {file}: {reason}", soft_wrap=True)
-        for message in result.warnings:
-            warn(message)
+        if not quiet:  # --quiet: errors and skipped files only
+            for message in result.warnings:
+                warn(message)
         if not quiet:
             console.print(
                 f"ingested {len(result.processed)} transcript(s), reused {len(result.reused)} unchanged, "

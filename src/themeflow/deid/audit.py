@@ -17,6 +17,7 @@ from typing import Any
 
 from themeflow.deid import key as key_mod
 from themeflow.deid.detect import Detector, detection_shadow
+from themeflow.deid.engine import name_kind
 from themeflow.deid.mask import mask
 from themeflow.deid.settings import read_settings
 from themeflow.deid.spans import LABELS
@@ -166,7 +167,7 @@ def scan(ws: Any, extra_paths: list[Path] | None = None) -> list[Finding]:
         if len(r["original"].strip()) >= 2 and detection_shadow(r["original"]) not in kept
     ]
     known += [Term(detection_shadow(t), "key", "term") for t, _ in settings.terms]
-    known += [Term(detection_shadow(n), "key", "person") for n in settings.names]
+    known += [Term(detection_shadow(n), "key", name_kind(n)) for n in settings.names]
     detector = Detector(TermMatcher([]), list(settings.keep) + coder_names(ws))
     key_terms = TermMatcher(known)
     pseudonyms = sorted({r["pseudonym"] for r in key.rows}, key=len, reverse=True)
@@ -191,3 +192,34 @@ def _scan_line(
         if not any(s < span.end and span.start < e for s, e, _ in spans):
             spans.append((span.start, span.end, span.identity))
     return [Finding(file, where, kind, mask(kind, line[s:e])) for s, e, kind in sorted(spans)]
+
+
+def advice(ws: Any, findings: list[Finding]) -> list[str]:
+    """What to do about `findings`, one line each: in general, and for old copies of the coder sheet."""
+    if not findings:
+        return []
+    history = _display(ws.code_dir / "history", ws.root)
+    current = _display(ws.sheet_path, ws.root)
+    old = sorted({f.file for f in findings if f.file.startswith(history + "/")})
+    rest = len(findings) - sum(1 for f in findings if f.file in old)
+    lines = []
+    if rest:
+        lines.append(
+            f"{rest} finding(s): replace them, add names to deid.names and re-ingest, "
+            "or keep a false positive with `themeflow deid review --keep TERM`"
+        )
+    if old:
+        sheet_clean = ws.sheet_path.exists() and not any(f.file == current for f in findings)
+        lines.append(
+            f"{len(findings) - rest} finding(s) in {len(old)} file(s) under {history}/: these are old copies of "
+            "the coder sheet, saved before each `themeflow code` run, with the text they held then (before "
+            "de-identification last changed). "
+            + (
+                f"The current sheet {current} is clean: delete them (rm {history}/units-*) once you no longer "
+                "need to go back to an earlier version."
+                if sheet_clean
+                else f"First make the current sheet {current} clean (re-ingest, then `themeflow code`), then "
+                f"delete them (rm {history}/units-*)."
+            )
+        )
+    return lines

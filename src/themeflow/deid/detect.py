@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from themeflow.deid import names, patterns
+from themeflow.deid import institutions, names, patterns
 from themeflow.deid.spans import Span, identity_of, resolve_overlaps
 from themeflow.deid.surnames import SURNAMES
 from themeflow.deid.terms import TermMatcher
@@ -49,8 +49,11 @@ class Detector:
 
     def detect(self, text: str) -> list[Span]:
         shadow = detection_shadow(text)
-        found = patterns.find_all(shadow) + self.terms.find(shadow)
-        people = find_name_spans(shadow)
+        places = institutions.find_institutions(shadow)
+        found = patterns.find_all(shadow) + self.terms.find(shadow) + places
+        # A name inside an institution is the institution's (康宁医院 is no person 康宁).
+        inside = {i for p in places for i in range(p.start, p.end)}
+        people = [s for s in find_name_spans(shadow) if s.start not in inside]
         found += people
         # A name found once is a name everywhere in this text (he was 周建国 before he was 老周's friend),
         # and so is a familiar form found once (小陈 greeted in one line is 小陈 in every line).
@@ -78,6 +81,6 @@ class Detector:
 
     @staticmethod
     def _with_identity(span: Span, shadow: str) -> Span:
-        if span.kind in {"participant", "term"}:
+        if span.kind in {"participant", "term", "institution"}:
             return span
         return Span(span.start, span.end, span.kind, identity_of(span.kind, shadow[span.start : span.end]), span.label)

@@ -15,11 +15,12 @@ from themeflow import fsio
 from themeflow.deid import key as key_mod
 from themeflow.deid import redactions as redactions_mod
 from themeflow.deid.detect import Detector, detection_shadow
+from themeflow.deid.institutions import looks_like_institution
 from themeflow.deid.settings import Settings, read_settings
 from themeflow.deid.terms import Term, TermMatcher
 
 # Bump when detection changes what it finds: cached transcripts are then de-identified again.
-DETECTOR_VERSION = "3"  # bump whenever detection rules change: re-ingest follows
+DETECTOR_VERSION = "4"  # bump whenever detection rules change: re-ingest follows
 PRIVATE_IGNORE = ".themeflow/"
 
 
@@ -43,13 +44,13 @@ class Deidentifier:
     def detector(self) -> Detector:
         if self._detector is None:
             terms = [Term(detection_shadow(t), "term", detection_shadow(t), label) for t, label in self.settings.terms]
-            terms += [Term(detection_shadow(n), "person", detection_shadow(n)) for n in self.settings.names]
+            terms += [Term(detection_shadow(n), name_kind(n), detection_shadow(n)) for n in self.settings.names]
             terms += [Term(detection_shadow(n), "participant", pid) for pid, n, _ in self.settings.participants]
-            # Names already in the key are names everywhere (a person found in one interview).
+            # Names already in the key are names everywhere (a person or hospital found in one interview).
             terms += [
-                Term(detection_shadow(r["original"]), "person", detection_shadow(r["original"]))
+                Term(detection_shadow(r["original"]), r["kind"], detection_shadow(r["original"]))
                 for r in self.key.rows
-                if r["kind"] == "person" and len(r["original"]) >= 2
+                if r["kind"] in {"person", "institution"} and len(r["original"]) >= 2
             ]
             self._detector = Detector(TermMatcher(terms), self.settings.keep)
         return self._detector
@@ -110,6 +111,11 @@ class Deidentifier:
             key_mod.write(self.key_path, self.key)
             ensure_gitignore(self.root)
         fsio.write_if_changed(path, redactions_mod.csv_bytes(rows))
+
+
+def name_kind(name: str) -> str:
+    """`deid.names` lists people and, often, hospitals and centres: 仁济医院 is an institution ([机构N])."""
+    return "institution" if looks_like_institution(name) else "person"
 
 
 def ensure_gitignore(root: Path) -> None:

@@ -8,7 +8,10 @@ from typing import Any
 
 from themeflow.deid import key as key_mod
 from themeflow.deid import redactions as redactions_mod
+from themeflow.deid.spans import LABELS
 from themeflow.errors import UsageError
+
+KINDS = tuple(LABELS)  # every kind a replacement can have (person, phone, ..., institution, participant)
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,10 @@ def _line_context(text: str, start: int, end: int, width: int) -> tuple[str, str
 
 
 def review_items(ws: Any, width: int = 12, kind: str | None = None) -> list[ReviewItem]:
-    """Every replacement, in transcript order. Raises UsageError when nothing was de-identified yet."""
+    """Every replacement, in transcript order. Raises UsageError for an unknown `kind` and when nothing was
+    de-identified yet."""
+    if kind and kind not in KINDS:
+        raise UsageError(f'unknown kind "{kind}"', hint=f"--kind is one of: {', '.join(KINDS)}")
     rows = redactions_mod.read(ws.ingest_dir)
     if not rows and not (ws.ingest_dir / redactions_mod.REDACTIONS_NAME).exists():
         raise UsageError(

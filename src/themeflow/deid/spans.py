@@ -15,6 +15,7 @@ LABELS: dict[str, str] = {
     "bank_card": "银行卡号",
     "address": "地址",
     "term": "机构",
+    "institution": "机构",
     "participant": "受访者",
 }
 
@@ -29,7 +30,8 @@ PRIORITY: dict[str, int] = {
     "phone": 6,
     "address": 7,
     "term": 8,
-    "person": 9,
+    "institution": 9,
+    "person": 10,
 }
 
 

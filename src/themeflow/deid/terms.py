@@ -13,7 +13,7 @@ from themeflow.deid.spans import Span
 @dataclass(frozen=True)
 class Term:
     text: str  # as matched (Simplified shadow form)
-    kind: str  # person | participant | term
+    kind: str  # person | participant | term | institution
     identity: str  # key identity (participant: the participant id)
     label: str = ""
 
@@ -41,7 +41,7 @@ class TermMatcher:
 
 
 def _rank(kind: str) -> int:
-    return {"participant": 0, "term": 1, "person": 2}.get(kind, 3)
+    return {"participant": 0, "term": 1, "institution": 2, "person": 3}.get(kind, 4)
 
 
 def configured_terms(entries: Any) -> list[tuple[str, str]]:

@@ -189,6 +189,25 @@ def transcript_id_for(path: Path) -> str:
 # --- I/O around it ------------------------------------------------------------------------------
 
 
+# Formats people have that ingest cannot read: reported by name, never passed over in silence.
+UNSUPPORTED_SUFFIXES = {
+    ".doc": "Word 97-2003 .doc is not supported: save it as .docx",
+    ".wps": "WPS .wps is not supported: save it as .docx",
+    ".rtf": ".rtf is not supported: save it as .docx or .txt",
+    ".odt": ".odt is not supported: save it as .docx",
+    ".pdf": "PDF is not supported: export the text as .txt or .docx",
+    ".pages": ".pages is not supported: export it as .docx",
+}
+
+
+def _unsupported(directory: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in directory.rglob("*")
+        if p.is_file() and p.suffix.lower() in UNSUPPORTED_SUFFIXES and not p.name.startswith(("~$", "."))
+    )
+
+
 def _sources(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise UsageError(
@@ -414,11 +433,21 @@ def run(
 ) -> IngestResult:
     """Ingest the workspace's transcripts into `<output>/01-ingest/`. Unchanged files are reused."""
     transcripts_dir = Path(transcripts_dir) if transcripts_dir else ws.transcripts_dir
+    missing_participants = None
     if participants_file is None and ws.participants_file.exists():
         participants_file = ws.participants_file
+    elif participants_file is None and ws.has_config_file and "participants" in ws.raw_keys:
+        missing_participants = lock.relative(ws.participants_file, ws.root)
     participants = participants_mod.read(participants_file) if participants_file else participants_mod.Participants()
     sources = _sources(transcripts_dir)
     result = IngestResult(output_dir=ws.ingest_dir)
+    for path in _unsupported(transcripts_dir):
+        result.skipped.append((lock.relative(path, ws.root), UNSUPPORTED_SUFFIXES[path.suffix.lower()]))
+    if missing_participants:
+        result.warnings.append(
+            f"participants file {missing_participants} (set in themeflow.yaml) not found: Table 2 and quote "
+            "attributions will have participant ids only"
+        )
     if not sources:
         raise UsageError(f"no transcripts (.txt, .md, .docx) in {transcripts_dir}")
 
