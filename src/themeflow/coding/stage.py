@@ -114,17 +114,30 @@ def deid_rewordings(ws: Workspace) -> tuple[Callable[[str], list[str]], Callable
     deidentifier = deid.prepare(ws, people or participants_mod.Participants(), enabled=True)
     originals = sorted(((r["pseudonym"], r["original"]) for r in deidentifier.key.rows), key=lambda pair: -len(pair[0]))
 
+    from themeflow.deid.surnames import TITLES
+
+    # The key forwards: whole originals, and a surname's familiar and title forms (小蔡, 蔡医生), as ingest
+    # replaced them in context.
+    forward: list[tuple[str, str]] = []
+    for pseudonym, original in originals:
+        if len(original) >= 2:
+            forward.append((original, pseudonym))
+        elif original:
+            forward += [(prefix + original, prefix + pseudonym) for prefix in ("老", "小")]
+            forward += [(original + title, pseudonym + title) for title in TITLES]
+    forward.sort(key=lambda pair: -len(pair[0]))
+
     def rewordings(text: str) -> list[str]:
-        out = []
+        out: list[str] = []
         restored = text
         for pseudonym, original in originals:
             restored = restored.replace(pseudonym, original)
-        if restored != text:
-            out.append(restored)
-        for candidate in (text, restored):
-            replaced, _ = deidentifier.apply("", candidate)
-            if replaced not in out and replaced != text:
-                out.append(replaced)
+        keyed = text
+        for original, pseudonym in forward:
+            keyed = keyed.replace(original, pseudonym)
+        for form in (restored, keyed, deidentifier.apply("", text)[0], deidentifier.apply("", restored)[0]):
+            if form != text and form not in out:
+                out.append(form)
         return out
 
     def deidentify(text: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 from collections.abc import Iterable
 from itertools import accumulate
 
@@ -50,6 +51,7 @@ STOPWORDS = frozenset(
 )
 _NUMERAL_BEFORE = set("一二两三四五六七八九十几每这那哪某半整")
 _RARE_NAME_FREQ = 300
+_COMMON_BIGRAM_FREQ = 300  # a surname ending a word this frequent is part of that word (主任, 历史, 语文)
 _ORDINARY_WORD_FREQ = 1000
 _PREFIXES = ("老", "小")
 _NAME_WORDS: frozenset[str] = frozenset()
@@ -183,4 +185,35 @@ def find_names(text: str, tokens: Iterable[str] | None = None) -> list[Span]:
             and prev not in STOPWORDS
         ):
             add(start - 1, start + 2)  # 员林/晓雯 → 林晓雯
+    return spans
+
+
+# Words that, right before 老X / 小X, say a person is meant (社工小钱, 病友老陆).
+_ROLE_WORDS = ("社工", "病友", "同事", "朋友", "邻居", "同学", "学员", "志愿者", "师傅", "室友", "工友")
+_CHAR_TITLES = tuple(sorted((t for t in TITLES if len(t) >= 2), key=len, reverse=True))
+_FAMILIAR = re.compile("[老小](?P<s>[" + "".join(sorted(TITLE_SURNAMES)) + "])")
+_BEFORE_TITLE = re.compile("(?P<s>[" + "".join(sorted(TITLE_SURNAMES)) + "])(?=" + "|".join(_CHAR_TITLES) + ")")
+_PUNCT_OR_END = set("，。！？；：、,.!?;:…—）)」”’ \n")
+
+
+def find_names_by_characters(text: str) -> list[Span]:
+    """Names jieba's tokens hide because it glued the surname to a neighbour (给钱/阿姨, 帮周/老师, 小/吴带):
+    a surname right before a two-character title, unless it ends a common word (主任医生, 历史老师); and
+    老X / 小X after a role word (社工小钱) or before punctuation or a following verb (小吴带…), unless it is a
+    common word (小钱 as money: only after a role word)."""
+    tags = word_tags()
+    spans: list[Span] = []
+    for match in _BEFORE_TITLE.finditer(text):
+        start = match.start("s")
+        before = text[start - 1 : start + 1] if start else ""
+        if before and tags.get(before, (0, ""))[0] >= _COMMON_BIGRAM_FREQ:
+            continue
+        spans.append(Span(start, start + 1, "person", text[start]))
+    for match in _FAMILIAR.finditer(text):
+        start = match.start("s")
+        form = match.group()
+        after = text[start + 1 : start + 2]
+        after_role = any(text.endswith(role, 0, match.start()) for role in _ROLE_WORDS)
+        if after_role or (form not in STOPWORDS and (not after or after in _PUNCT_OR_END or after in _TRAILING)):
+            spans.append(Span(start, start + 1, "person", text[start]))
     return spans
