@@ -44,6 +44,14 @@ def _people(path: Path) -> dict[str, tuple[str, ...]]:
     return {r["unit_id"]: tuple(r.get(c, "") for c in PEOPLE) for r in _rows(path)}
 
 
+def _coded(runner, workspace_dir: Path) -> tuple[str, Path]:  # type: ignore[no-untyped-def]
+    """Ingest and code the workspace once; the workspace argument and the coder sheet's path."""
+    ws = str(workspace_dir)
+    assert invoke(runner, "ingest", "--workspace", ws).exit_code == 0
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    return ws, workspace_dir / "analysis/02-code/units.xlsx"
+
+
 def _pick(rows, code):  # type: ignore[no-untyped-def]
     return next(r for r in rows if r["code"] == code)
 
@@ -135,10 +143,7 @@ def test_coder_edits_survive_reruns_transcript_edits_and_codebook_changes(runner
 
 
 def test_killed_run_never_loses_or_corrupts_the_sheet(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    ws = str(workspace_dir)
-    invoke(runner, "ingest", "--workspace", ws)
-    invoke(runner, "code", "--workspace", ws)
-    units = workspace_dir / "analysis/02-code/units.xlsx"
+    ws, units = _coded(runner, workspace_dir)
     rows = _rows(units)
     _edit(units, {r["unit_id"]: {"decision": "accept", "memo": f"备注{i}"} for i, r in enumerate(rows)})
     expected = _people(units)
@@ -170,10 +175,7 @@ def test_killed_run_never_loses_or_corrupts_the_sheet(runner, workspace_dir: Pat
 
 
 def test_bad_edits_are_refused_with_row_numbers_and_nothing_written(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    ws = str(workspace_dir)
-    invoke(runner, "ingest", "--workspace", ws)
-    invoke(runner, "code", "--workspace", ws)
-    units = workspace_dir / "analysis/02-code/units.xlsx"
+    ws, units = _coded(runner, workspace_dir)
     rows = _rows(units)
     _edit(units, {rows[0]["unit_id"]: {"decision": "maybe"}, rows[1]["unit_id"]: {"final_code": "T9.9"}})
     before = units.read_bytes()
@@ -186,10 +188,7 @@ def test_bad_edits_are_refused_with_row_numbers_and_nothing_written(runner, work
 
 
 def test_manual_unit_whose_text_is_not_found_names_the_row(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    ws = str(workspace_dir)
-    invoke(runner, "ingest", "--workspace", ws)
-    invoke(runner, "code", "--workspace", ws)
-    units = workspace_dir / "analysis/02-code/units.xlsx"
+    ws, units = _coded(runner, workspace_dir)
     count = len(_rows(units))
     _edit(
         units,
@@ -206,10 +205,7 @@ def test_manual_unit_whose_text_is_not_found_names_the_row(runner, workspace_dir
 
 
 def test_missing_column_and_open_sheet_are_refused(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    ws = str(workspace_dir)
-    invoke(runner, "ingest", "--workspace", ws)
-    invoke(runner, "code", "--workspace", ws)
-    units = workspace_dir / "analysis/02-code/units.xlsx"
+    ws, units = _coded(runner, workspace_dir)
     lock = units.with_name("~$units.xlsx")
     lock.write_bytes(b"lock")
     result = invoke(runner, "code", "--workspace", ws)
@@ -276,10 +272,7 @@ def test_candidate_cache_only_accelerates(runner, workspace_dir: Path) -> None: 
 
 
 def test_formula_in_a_sheet_is_refused_not_blanked(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    ws = str(workspace_dir)
-    invoke(runner, "ingest", "--workspace", ws)
-    invoke(runner, "code", "--workspace", ws)
-    units = workspace_dir / "analysis/02-code/units.xlsx"
+    ws, units = _coded(runner, workspace_dir)
     workbook = load_workbook(units)
     data = workbook["units"]
     header = [c.value for c in data[1]]
@@ -295,10 +288,7 @@ def test_formula_in_a_sheet_is_refused_not_blanked(runner, workspace_dir: Path) 
 def test_people_cells_keep_their_type_and_spaces(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
     import datetime
 
-    ws = str(workspace_dir)
-    invoke(runner, "ingest", "--workspace", ws)
-    invoke(runner, "code", "--workspace", ws)
-    units = workspace_dir / "analysis/02-code/units.xlsx"
+    ws, units = _coded(runner, workspace_dir)
     workbook = load_workbook(units)
     data = workbook["units"]
     header = [c.value for c in data[1]]
@@ -319,10 +309,7 @@ def test_people_cells_keep_their_type_and_spaces(runner, workspace_dir: Path) ->
 
 
 def test_deleted_decided_row_comes_back_with_its_decision(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    ws = str(workspace_dir)
-    invoke(runner, "ingest", "--workspace", ws)
-    invoke(runner, "code", "--workspace", ws)
-    units = workspace_dir / "analysis/02-code/units.xlsx"
+    ws, units = _coded(runner, workspace_dir)
     target = _rows(units)[0]
     _edit(units, {target["unit_id"]: {"decision": "reject", "memo": "与同伴无关"}})
     invoke(runner, "code", "--workspace", ws)
@@ -339,10 +326,7 @@ def test_deleted_decided_row_comes_back_with_its_decision(runner, workspace_dir:
 def test_cell_notes_are_reported_before_a_rewrite(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
     from openpyxl.comments import Comment
 
-    ws = str(workspace_dir)
-    invoke(runner, "ingest", "--workspace", ws)
-    invoke(runner, "code", "--workspace", ws)
-    units = workspace_dir / "analysis/02-code/units.xlsx"
+    ws, units = _coded(runner, workspace_dir)
     workbook = load_workbook(units)
     workbook["units"].cell(row=2, column=15).comment = Comment("和本核对", "ana")
     workbook.save(units)
@@ -353,10 +337,7 @@ def test_cell_notes_are_reported_before_a_rewrite(runner, workspace_dir: Path) -
 
 
 def test_manual_units_must_be_one_participant_answer(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    ws = str(workspace_dir)
-    invoke(runner, "ingest", "--workspace", ws)
-    invoke(runner, "code", "--workspace", ws)
-    units = workspace_dir / "analysis/02-code/units.xlsx"
+    ws, units = _coded(runner, workspace_dir)
     count = len(_rows(units))
     _edit(
         units,
