@@ -461,3 +461,34 @@ def test_prepare_and_adopt_together_is_a_usage_error(ws: Path) -> None:
     result = invoke(ws, "--prepare", "--adopt", "x.xlsx", "王")
     assert result.exit_code == 2
     assert "either --prepare or --adopt" in result.output
+
+
+def test_running_agree_again_keeps_the_meetings_decisions(ws: Path) -> None:
+    assert invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx").exit_code == 0
+    consensus_file = ws / "analysis" / "03-agree" / "consensus.xlsx"
+    settle(consensus_file, MEETING)
+    result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "had been edited since agree wrote it" in " ".join(result.output.split())
+    _, rows = sheet.read_rows(consensus_file)
+    settled = [r for r in rows if r["text"] in MEETING]
+    assert [(r["decision"], r["memo"]) for r in settled] == [MEETING[settled[0]["text"]]]
+    assert list((ws / "analysis" / "03-agree" / "history").glob("consensus-0001.xlsx"))
+
+
+def test_agree_on_sheets_nobody_decided_yet_is_refused(ws: Path) -> None:
+    blank = [{**r, "decision": ""} for r in sheet_a()]
+    write_sheet(ws / "sheets" / "units-zhao.xlsx", blank, coder="赵")
+    result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-zhao.xlsx")
+    assert result.exit_code == 2
+    assert "has no decisions yet" in " ".join(result.output.split())
+    assert not (ws / "analysis" / "03-agree" / "consensus.xlsx").exists()
+
+
+def test_status_calls_agree_fresh_after_the_consensus_is_adopted(ws: Path) -> None:
+    from themeflow import agree, workspace
+
+    assert invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx").exit_code == 0
+    settle(ws / "analysis" / "03-agree" / "consensus.xlsx", MEETING)
+    assert invoke(ws, "--adopt", "analysis/03-agree/consensus.xlsx").exit_code == 0
+    assert not [r for r in agree.stale_reasons(workspace.load(ws)) if "consensus" in r]

@@ -43,9 +43,11 @@ class AgreementResult:
     disagreements: int
     agreement_path: str
     consensus_path: str
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "notes": self.notes,
             "coders": self.coders,
             "kappa": self.kappa,
             "sheets": self.sheets,
@@ -197,8 +199,16 @@ def run(ws: Workspace, sheet_paths: list[Path] | None = None) -> AgreementResult
     rows = table.rows(sentences, codes, marked)
     columns, consensus_rows = consensus.build(sheets)
 
+    undecided = [s for s in sheets if not any(sheet.normalise_decision(r.get("decision", "")) for r in s.rows)]
+    if undecided:
+        raise UsageError(
+            f"{_rel(undecided[0].path, ws)} ({undecided[0].coder}) has no decisions yet: "
+            "agreement needs decided sheets",
+            hint="each coder decides their copy (accept / reject), then run `themeflow agree` again",
+        )
     target = consensus_path(ws)
     sheet.refuse_if_open(target)
+    notes = _carry_meeting_decisions(ws, target, consensus_rows)
     agreement_file = ws.agree_dir / AGREEMENT_FILE
     fsio.write_if_changed(agreement_file, table.csv_text(rows, len(sheets)).encode("utf-8"))
     fsio.write_if_changed(target, _sheet_bytes(target, columns, consensus_rows, book))
@@ -216,7 +226,45 @@ def run(ws: Workspace, sheet_paths: list[Path] | None = None) -> AgreementResult
         ),
         agreement_path=_rel(agreement_file, ws),
         consensus_path=_rel(target, ws),
+        notes=notes,
     )
+
+
+MEETING_COLUMNS = ("decision", "final_code", "coder", "memo")
+
+
+def _carry_meeting_decisions(ws: Workspace, target: Path, consensus_rows: list[sheet.Row]) -> list[str]:
+    """A consensus sheet people edited since agree wrote it (decisions of the consensus meeting, not yet
+    adopted) is never overwritten blindly: it is copied to 03-agree/history/, and its decisions and memos
+    are carried onto the same units of the new consensus where that one leaves them open."""
+    record = lock.read(ws.agree_dir)
+    if not target.exists() or record is None:
+        return []
+    written = record.outs.get(lock.relative(target, ws.root))
+    if written is None or written == fsio.sha256_file(target):
+        return []  # exactly what agree wrote: nothing people made is in it
+    _, edited = sheet.read_rows(target)
+    made = {r["unit_id"]: r for r in edited if r.get("unit_id") and any(r.get(c, "").strip() for c in MEETING_COLUMNS)}
+    backup = _next_numbered(ws.agree_dir / "history", "consensus", target.suffix)
+    fsio.write_bytes(backup, target.read_bytes())
+    carried = 0
+    for row in consensus_rows:
+        earlier = made.get(row.get("unit_id", ""))
+        if earlier is None or sheet.normalise_decision(row.get("decision", "")):
+            continue
+        for column in MEETING_COLUMNS:
+            if earlier.get(column, "").strip():
+                row[column] = earlier[column]
+        carried += 1
+    return [
+        f"{_rel(target, ws)} had been edited since agree wrote it (the consensus meeting?): kept as "
+        f"{_rel(backup, ws)}; its decisions on {carried} unit(s) still open are carried into the new one"
+    ]
+
+
+def _next_numbered(folder: Path, stem: str, suffix: str) -> Path:
+    numbers = [int(m.group(1)) for p in folder.glob(f"{stem}-*{suffix}") if (m := re.match(rf"{stem}-(\d+)", p.stem))]
+    return folder / f"{stem}-{max(numbers, default=0) + 1:04d}{suffix}"
 
 
 def _read_segments(ws: Workspace) -> list[dict[str, str]]:
@@ -366,7 +414,18 @@ def adopt(ws: Workspace, path: Path) -> AdoptResult:
         backup = next_history_path(ws, target.suffix)
         fsio.write_bytes(backup, target.read_bytes())
     fsio.write_bytes(target, data)
+    _acknowledge_consensus(ws, path)
     return _adopted(ws, target, backup, merged)
+
+
+def _acknowledge_consensus(ws: Workspace, consensus_file: Path) -> None:
+    """After adopting, the meeting's edits to the consensus are accounted for: record its current bytes as
+    agree's output, so `status` does not call agree stale for them."""
+    record = lock.read(ws.agree_dir)
+    key = lock.relative(Path(consensus_file), ws.root)
+    if record is not None and key in record.outs and Path(consensus_file).exists():
+        record.outs[key] = fsio.sha256_file(Path(consensus_file))
+        lock.write(ws.agree_dir, record)
 
 
 def _adopted(

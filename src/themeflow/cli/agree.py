@@ -89,6 +89,8 @@ def agree_cli(
     if wants_json(as_json):
         print_json(result.to_dict())
         raise typer.Exit()
+    for note in result.notes:
+        warn(note)
     for item in result.sheets:
         if item["pending"]:
             warn(f"{item['sheet']} ({item['coder']}): {item['pending']} pending unit(s) ignored")
