@@ -245,3 +245,14 @@ def test_export_to_an_existing_folder_exits_2_and_writes_nothing(tmp_path, kind)
     assert f"{folder}: is a folder; export writes one file" in result.output
     assert f"--out {folder / ('study.' + kind)}" in result.output
     assert list(folder.iterdir()) == []
+
+
+def test_participant_ids_travel_as_written(tmp_path):
+    root = build_workspace(tmp_path / "a", two_units_one_span())
+    participants = root / "analysis" / "01-ingest" / "participants.csv"
+    participants.write_text(participants.read_text(encoding="utf-8").replace("P1,", "P01,"), encoding="utf-8")
+    file = export_qdpx(workspace.load(root), tmp_path / "a.qdpx")
+    target = new_workspace(tmp_path / "b")
+    import_qdpx(target, file)
+    imported = (tmp_path / "b" / "data" / "participants.csv").read_text(encoding="utf-8")
+    assert "\nP01," in imported and "\nP1," not in imported

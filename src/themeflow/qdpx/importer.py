@@ -232,7 +232,6 @@ def plan_units(
 
 
 def participants_csv(project: reader.Project, names: dict[str, str], result: ImportResult) -> str | None:
-    from themeflow.ingest.participants import normalise_id
 
     cases = [c for c in project.cases if c.name]
     if not cases:
@@ -245,7 +244,8 @@ def participants_csv(project: reader.Project, names: dict[str, str], result: Imp
         files = [names[g] for g in case.source_guids if g in names]
         if len(files) > 1:
             result.warnings.append(f"case {case.name} has {len(files)} sources; only {files[0]} is linked to it")
-        row = {"participant_id": normalise_id(case.name), "file": files[0] if files else "", **case.values}
+        # Case names are the participant ids as the researcher wrote them (P01 stays P01).
+        row = {"participant_id": case.name.strip(), "file": files[0] if files else "", **case.values}
         writer.writerow([row.get(c, "") for c in columns])
     result.cases = len(cases)
     return out.getvalue()
