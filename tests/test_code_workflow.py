@@ -402,3 +402,48 @@ def test_decisions_follow_units_when_deid_settings_change(runner, tmp_path: Path
     findings = json.loads(invoke(runner, "audit", "--workspace", ws, "--json").output)
     # Only the old copies in history/ (kept as they were, for people) may still hold the hospital's name.
     assert [f for f in findings if "/history/" not in f["file"]] == []
+
+
+def test_one_run_lists_every_problem_of_the_sheet(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    rows = _rows(units)
+    count = len(rows)
+    _edit(
+        units,
+        {rows[0]["unit_id"]: {"final_code": "T9.9"}},
+        [{"transcript_id": "P1_a", "text": "不在文本里。", "code": "T1.1"}],
+    )
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert 'row 2: final_code "T9.9"' in out and f"row {count + 2}: text of this manual unit is not in" in out
+
+
+def test_renaming_a_code_that_accepted_units_use_is_refused(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    target = _pick(_rows(units), "T2.1")
+    _edit(units, {target["unit_id"]: {"decision": "accept"}})
+    book = workspace_dir / "codebooks/test.yaml"
+    book.write_text(book.read_text(encoding="utf-8").replace("id: T2.1", "id: T2.9"), encoding="utf-8")
+    before = units.read_bytes()
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2
+    assert 'accepted unit counts under code "T2.1", which is no longer in the codebook' in " ".join(
+        result.output.split()
+    )
+    assert units.read_bytes() == before
+    _edit(units, {target["unit_id"]: {"final_code": "T2.9"}})  # the coder recodes it: the run goes through
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+
+
+def test_coding_with_another_codebook_than_ingest_used_is_warned(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from conftest import CODEBOOK
+
+    ws, _ = _coded(runner, workspace_dir)
+    other = workspace_dir / "codebooks/other.yaml"
+    other.write_text(CODEBOOK.replace("keywords: [朋友, 孤单]", "keywords: [朋友, 孤单, 日照中心]"), encoding="utf-8")
+    result = invoke(runner, "code", "--workspace", ws, "--codebook", str(other))
+    assert result.exit_code == 0
+    out = " ".join(result.output.split())
+    assert "applies to this run only" in out
+    assert "segmented without the keywords of other.yaml" in out

@@ -36,6 +36,11 @@ def code_cli(
     from themeflow import coding
 
     ws = guarded(lambda: load_workspace(workspace))
+    if codebook is not None and Path(codebook).resolve() != ws.codebook_file.resolve():
+        warn(
+            f"--codebook {codebook} applies to this run only: set `codebook:` in themeflow.yaml so that ingest and "
+            "`themeflow run` use it too"
+        )
     result = guarded(lambda: coding.run(ws, codebook))
     if wants_json(as_json):
         print_json(result.to_dict())

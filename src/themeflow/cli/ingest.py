@@ -42,6 +42,11 @@ def ingest_cli(
 
     ws = guarded(lambda: load_workspace(workspace, deid_warning=False))
     quiet = is_quiet(quiet) or wants_json(as_json)
+    if participants is not None and Path(participants).resolve() != ws.participants_file.resolve():
+        warn(
+            f"--participants {participants} applies to this run only: set `participants:` in themeflow.yaml so "
+            "that `themeflow run` uses it too"
+        )
     if no_deid or not ws.section("deid").get("enabled", True):
         warn("de-identification is OFF: analysis/ will contain names and numbers; do not share it")
     with Progress(

@@ -15,7 +15,7 @@ from themeflow.coding import snapshot
 from themeflow.coding.candidates import Candidate, assign_ids, draft, sentences_from_segments
 from themeflow.coding.matcher import codebook_terms, compile_codebook
 from themeflow.coding.merge import merge
-from themeflow.errors import InputError
+from themeflow.errors import InputError, Problem
 from themeflow.workspace import Workspace
 
 STAGE = "code"
@@ -59,12 +59,43 @@ def _backup(current: Path, code_dir: Path) -> Path:
     return target
 
 
-def load_previous(path: Path, known_codes: set[str]) -> tuple[list[str], list[sheet.Row]]:
-    """Read and validate the sheet people edited; any problem stops the run before anything is written."""
+def load_previous(path: Path, known_codes: set[str]) -> tuple[list[str], list[sheet.Row], list[Problem]]:
+    """Read the sheet people edited and find what they must fix (reported together with the merge's own
+    problems, so one run lists every problem)."""
     header, rows = sheet.read_rows(path)
     sheet.check_columns(header, path)
     problems = sheet.validate_rows(rows, path, known_codes)
+    problems += removed_codes(rows, path, known_codes)
+    return header, rows, problems
+
+
+def removed_codes(rows: list[sheet.Row], path: Path, known_codes: set[str]) -> list[Problem]:
+    """Accepted units that count under a code the codebook no longer has (renamed or removed): they would
+    silently drop out of the themes. People recode them (final_code) or keep the code in the codebook."""
+    out = []
+    for row in rows:
+        code = row.get("code", "").strip()
+        if (
+            row.get("unit_id", "").strip()
+            and sheet.normalise_decision(row.get("decision", "")) == "accept"
+            and not row.get("final_code", "").strip()
+            and code
+            and code not in known_codes
+        ):
+            out.append(
+                Problem(
+                    f'accepted unit counts under code "{code}", which is no longer in the codebook: give it a '
+                    "final_code (or keep the code in the codebook)",
+                    Path(path).name,
+                    int(row["_row"]),
+                )
+            )
+    return out
+
+
+def _stop(problems: list[Problem]) -> None:
     if problems:
+        problems = sorted(problems, key=lambda p: (p.file or "", p.row or 0))
         raise InputError(
             problems[0].message,
             file=problems[0].file,
@@ -72,7 +103,6 @@ def load_previous(path: Path, known_codes: set[str]) -> tuple[list[str], list[sh
             problems=problems[1:],
             hint="fix the sheet and run again; nothing was written",
         )
-    return header, rows
 
 
 def applied_codebook_path(ws: Workspace) -> Path:
@@ -152,6 +182,27 @@ def _deidentify_orphans(rows: list[sheet.Row], deidentify: Callable[[str], str])
     for row in rows:
         if row.get("status") == "orphaned":
             row["text"] = deidentify(row.get("text", ""))
+
+
+def vocabulary_warnings(ws: Workspace, book: codebook_mod.Codebook, codebook_file: Path) -> list[str]:
+    """Keywords match whole jieba tokens, and ingest adds the workspace codebook's keywords to jieba's
+    dictionary: coding with a codebook whose keywords ingest did not add can miss matches."""
+    import json
+
+    from themeflow.ingest.segmenter import vocabulary_digest
+    from themeflow.ingest.stage import vocabulary
+
+    try:
+        manifest = json.loads((ws.ingest_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    used = (manifest.get("tool") or {}).get("user_vocabulary")
+    if used is None or used == vocabulary_digest(vocabulary(ws, codebook_terms(book))):
+        return []
+    return [
+        f"the transcripts were segmented without the keywords of {codebook_file.name}, so some may not match: "
+        f"set `codebook: {lock.relative(codebook_file, ws.root)}` in themeflow.yaml and run `themeflow ingest`"
+    ]
 
 
 def sheet_warnings(path: Path) -> list[str]:
@@ -264,11 +315,13 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     known = set(book.code_ids)
     header: list[str] = []
     previous: list[sheet.Row] = []
+    problems: list[Problem] = []
     if previous_path is not None:
         sheet.refuse_if_open(previous_path)
-        header, previous = load_previous(previous_path, known)
+        header, previous, problems = load_previous(previous_path, known)
 
     warnings = sheet_warnings(previous_path) if previous_path is not None else []
+    warnings += vocabulary_warnings(ws, book, codebook_file)
     segments = read_segments(ws.ingest_dir)
     transcripts = _read_transcripts(ws)
     candidates = assign_ids(_draft_all(ws, book, codebook_file, segments, transcripts), transcripts)
@@ -289,15 +342,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     )
     if deid_forms is not None:
         _deidentify_orphans(merged.rows, deid_forms[1])
-    if merged.problems:
-        first = merged.problems[0]
-        raise InputError(
-            first.message,
-            file=first.file,
-            row=first.row,
-            problems=merged.problems[1:],
-            hint="fix the sheet and run again; nothing was written",
-        )
+    _stop(problems + merged.problems)
     columns = sheet.ordered_columns(header, merged.rows)
     data = sheet.sheet_bytes(sheet_path, columns, merged.rows, book.reference_rows(), book.code_ids)
 
