@@ -90,3 +90,22 @@ def test_config_that_is_not_utf8_is_an_input_error(tmp_path: Path) -> None:
 def test_missing_workspace_folder_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         workspace.load(tmp_path / "nowhere")
+
+
+def test_theme_and_deid_settings_of_the_wrong_kind_are_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from themeflow import workspace
+    from themeflow.errors import InputError
+
+    for text, message in (
+        ("themes: {quotes_per_code: three}\n", "themes.quotes_per_code must be a whole number"),
+        ("themes: {quotes_per_code: -1}\n", "themes.quotes_per_code must be a whole number"),
+        ("themes: {saturation: {threshold: 5}}\n", "themes.saturation.threshold must be a share"),
+        ("themes: {quote_per_code: 2}\n", "unknown setting themes.quote_per_code"),
+        ("deid: {enabled: maybe}\n", "deid.enabled must be true or false"),
+        ("deid: {names: 张伟}\n", "deid.names must be a list"),
+    ):
+        (tmp_path / "themeflow.yaml").write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=message):
+            workspace.load(tmp_path)

@@ -256,6 +256,46 @@ def _check_types(raw: dict[str, Any], config_file: Path) -> None:
     processes = segmentation.get("processes", 1)
     if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
         raise InputError(f"segmentation.processes must be a whole number ≥ 1, not {processes!r}", file=config_file)
+    _check_section(raw.get("deid") or {}, "deid", config_file)
+    _check_section(raw.get("themes") or {}, "themes", config_file)
+
+
+def _whole(value: Any, least: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _check_section(section: dict[str, Any], name: str, config_file: Path) -> None:
+    """Every setting of `deid:` and `themes:` is known and of its kind."""
+    known = DEFAULTS[name]
+    unknown = sorted(set(section) - set(known))
+    if unknown:
+        raise InputError(
+            f"unknown setting {name}.{unknown[0]}",
+            file=config_file,
+            hint=f"known: {', '.join(name + '.' + k for k in known)}",
+        )
+    rules: dict[str, tuple[Any, str]] = {
+        "enabled": (lambda v: isinstance(v, bool), "true or false"),
+        "names": (lambda v: isinstance(v, list), "a list, e.g. [仁济医院, 张伟]"),
+        "terms": (lambda v: isinstance(v, list), "a list"),
+        "keep": (lambda v: isinstance(v, list), "a list"),
+        "attribution": (lambda v: isinstance(v, str), 'text, e.g. "({participant_id}, {diagnosis}, {sex})"'),
+        "quotes_per_code": (lambda v: _whole(v, 0), "a whole number ≥ 0"),
+        "numeric_columns": (lambda v: isinstance(v, list), "a list of column names"),
+        "categorical_columns": (lambda v: isinstance(v, list), "a list of column names"),
+        "saturation": (lambda v: isinstance(v, dict), "{base: 4, run: 2, threshold: 0.05}"),
+    }
+    for key, value in section.items():
+        check, kind = rules.get(key, (lambda v: True, ""))
+        if value is not None and not check(value):
+            raise InputError(f"{name}.{key} must be {kind}, not {value!r}", file=config_file)
+    saturation = section.get("saturation") or {}
+    for key, least in (("base", 1), ("run", 1)):
+        if key in saturation and not _whole(saturation[key], least):
+            raise InputError(f"themes.saturation.{key} must be a whole number ≥ {least}", file=config_file)
+    threshold = saturation.get("threshold", 0.05)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        raise InputError("themes.saturation.threshold must be a share between 0 and 1 (e.g. 0.05)", file=config_file)
 
 
 def init(directory: Path | str) -> list[Path]:
