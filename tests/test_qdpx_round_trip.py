@@ -256,3 +256,13 @@ def test_participant_ids_travel_as_written(tmp_path):
     import_qdpx(target, file)
     imported = (tmp_path / "b" / "data" / "participants.csv").read_text(encoding="utf-8")
     assert "\nP01," in imported and "\nP1," not in imported
+
+
+def test_an_accepted_unit_left_out_of_an_export_exits_1_and_says_why(tmp_path):
+    orphan = unit("u0000000009", "P1", SPAN, "T1.1", status="orphaned")
+    orphan["text"] = "这句话已经不在访谈里了。"
+    root = build_workspace(tmp_path / "a", two_units_one_span() + [orphan])
+    result = CliRunner().invoke(app, ["export", "qdpx", "--out", str(tmp_path / "a.qdpx"), "-w", str(root)])
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    assert "not exported:" in out and "orphaned" in out

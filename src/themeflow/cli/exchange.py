@@ -34,7 +34,7 @@ app.add_typer(import_app, name="import")
 OutOpt = Opt(..., "--out", "-o", help="File to write (a file name, not a folder).")
 
 
-def _report(result: object, quiet: bool, as_json: bool, summary: str) -> None:
+def _report(result: object, quiet: bool, as_json: bool, summary: str, label: str = "not exported") -> None:
     if wants_json(as_json):
         print_json(result.to_dict())  # type: ignore[attr-defined]
         return
@@ -43,7 +43,7 @@ def _report(result: object, quiet: bool, as_json: bool, summary: str) -> None:
     skipped = getattr(result, "skipped", [])
     if not is_quiet(quiet):
         for message in skipped:
-            console.print(f"[yellow]not imported/exported:[/yellow] {message}", soft_wrap=True, markup=True)
+            console.print(f"[yellow]{label}:[/yellow] {message}", soft_wrap=True, markup=True)
         console.print(summary, soft_wrap=True, markup=False)
     for message in getattr(result, "unplaced", []):  # lost units are errors: shown even with --quiet
         err_console.print(f"error: {message}", soft_wrap=True, markup=False)
@@ -67,6 +67,8 @@ def export_qdpx_cli(
         f"wrote {result.path}: {result.sources} transcript(s), {result.codes} codes, "
         f"{result.codings} accepted unit(s), {result.cases} participant(s)",
     )
+    # An accepted unit left out of the export is a result people must know about: exit 1.
+    raise typer.Exit(code=1 if getattr(result, "skipped", []) else 0)
 
 
 @export_app.command("qdc")
@@ -104,6 +106,7 @@ def import_qdpx_cli(
         as_json,
         f"imported {len(result.transcripts)} transcript(s), {result.codes} codes → {result.codebook}, "
         f"{result.units} accepted unit(s) → {result.sheet or 'no sheet'}, {result.cases} case(s)",
+        label="not imported",
     )
     raise typer.Exit(code=result.exit_code)
 

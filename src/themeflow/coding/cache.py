@@ -17,11 +17,13 @@ from themeflow import __version__, fsio
 from themeflow.coding.candidates import Candidate
 
 CACHE_FILE = "code-candidates.json"
+# Bump whenever matching or unit drafting changes what a transcript's candidates are (or their evidence).
+DRAFT_VERSION = "2"
 
 
 def global_key(codebook_bytes: bytes, vocabulary: str, engine: str) -> str:
     digest = hashlib.sha256()
-    for part in (__version__.encode(), codebook_bytes, vocabulary.encode(), engine.encode()):
+    for part in (__version__.encode(), DRAFT_VERSION.encode(), codebook_bytes, vocabulary.encode(), engine.encode()):
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
 

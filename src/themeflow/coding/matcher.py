@@ -73,8 +73,28 @@ def _compile_cues(keywords: list[str], phrases: list[str], patterns: list[Any], 
             source = str(pattern["regex"])
             cues.regexes.append((re.compile(simplified_shadow(source)), source))
         elif "tokens" in pattern:
-            cues.token_patterns.append((pattern["tokens"], str(pattern.get("name") or pattern["tokens"])))
+            cues.token_patterns.append(
+                (pattern["tokens"], str(pattern.get("name") or token_pattern_label(pattern["tokens"])))
+            )
     return cues
+
+
+def token_pattern_label(pattern: list[dict[str, Any]]) -> str:
+    """A spaCy token pattern as people read it in `evidence`: [{ORTH: 不}, {ORTH: {IN: [敢, 想]}}, {OP: ?}] →
+    "不 (敢|想) *?"."""
+    parts = []
+    for spec in pattern:
+        text = "*"
+        for key in ("ORTH", "TEXT", "LOWER", "NORM"):
+            value = spec.get(key)
+            if isinstance(value, str):
+                text = value
+            elif isinstance(value, dict) and isinstance(value.get("IN"), list):
+                text = "(" + "|".join(str(v) for v in value["IN"]) + ")"
+            if text != "*":
+                break
+        parts.append(text + (str(spec["OP"]) if spec.get("OP") else ""))
+    return " ".join(parts)
 
 
 def compile_codebook(book: Codebook, tokenize: Tokenize) -> list[CompiledCode]:
@@ -193,7 +213,7 @@ class _SpacyTokenMatcher:
             if veto:
                 vetoes.add(index)
             else:
-                found.append((index, f"tokens:{cue}"))
+                found.append((index, cue))
         return found, vetoes
 
 

@@ -151,10 +151,12 @@ def accepted_units(
             skipped.append(f"{where}: no offsets (status {row.get('status') or 'unknown'})")
             continue
         if not (0 <= start <= end <= len(text)) or text[start:end] != row.get("text", ""):
-            skipped.append(
-                f"{where}: its text is no longer at {start}–{end} of {row.get('transcript_id')}; "
-                "run `themeflow code` to re-anchor it"
+            advice = (
+                "its text is gone from the transcript (orphaned): recode it by hand or reject it"
+                if row.get("status") == "orphaned"
+                else "run `themeflow code` to re-anchor it"
             )
+            skipped.append(f"{where}: its text is no longer at {start}–{end} of {row.get('transcript_id')}; {advice}")
             continue
         units.append({**row, "code": code, "start": str(start), "end": str(end)})
     units.sort(key=lambda u: (u["transcript_id"], int(u["start"]), int(u["end"]), u["code"], u.get("unit_id", "")))
