@@ -57,8 +57,17 @@ def effective_code(row: Row) -> str:
     return (row.get("final_code") or "").strip() or (row.get("code") or "").strip()
 
 
+NOT_A_QUOTE = {"0", "no", "false", "否", "n", "不", "不是"}
+
+
 def is_quote(row: Row) -> bool:
-    return (row.get("quote") or "").strip().lower() not in {"", "0", "no", "false", "否", "n"}
+    """People mark a representative quote with anything in `quote` (1, yes, 是, x…) except a no."""
+    return (row.get("quote") or "").strip().lower() not in {""} | NOT_A_QUOTE
+
+
+def is_not_quote(row: Row) -> bool:
+    """People said explicitly that this unit is not to be quoted (0, no, 否…): never chosen automatically."""
+    return (row.get("quote") or "").strip().lower() in NOT_A_QUOTE
 
 
 def lock_file(path: Path) -> Path:

@@ -32,6 +32,7 @@ class Unit:
     orphaned: bool
     quote: bool
     translation: str
+    not_quote: bool = False  # people said no (quote = 0 / no / 否): never picked automatically
 
 
 @dataclass
@@ -201,6 +202,7 @@ def load(ws: Workspace) -> ThemesInputs:
                 orphaned=row.get("status", "").strip() == "orphaned",
                 quote=sheet_mod.is_quote(row),
                 translation=row.get("translation", "").strip(),
+                not_quote=sheet_mod.is_not_quote(row),
             )
         )
     participants, participant_warnings = _counted_participants(

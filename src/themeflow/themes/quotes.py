@@ -76,7 +76,7 @@ def choose(units: Sequence[Unit], code: str, per_code: int) -> list[tuple[Unit, 
         ]
     picked: list[Unit] = []
     seen: set[str] = set()
-    for unit in sorted(mine, key=_auto_order):
+    for unit in sorted((u for u in mine if not u.not_quote), key=_auto_order):
         if len(picked) >= per_code:
             break
         if unit.participant_id in seen:
