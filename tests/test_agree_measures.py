@@ -281,3 +281,12 @@ def test_code_nobody_used_is_blank_with_a_note_not_a_crash() -> None:
     text = table.csv_text(rows, 2)
     assert text.splitlines()[0].startswith("code,label,sentences,coded_by_any,percent_agreement,cohen_kappa")
     assert "\nB,乙,2,0,100.0,,," in text
+
+
+def test_a_consensus_memo_always_names_its_author() -> None:
+    from themeflow.agree.consensus import merged_memo
+
+    assert merged_memo([("志强", "重点是工作分心"), ("美玲", "")]) == "志强: 重点是工作分心"
+    assert merged_memo([("志强", "同上"), ("美玲", "同上")]) == "志强, 美玲: 同上"
+    assert merged_memo([("志强", "甲"), ("美玲", "乙")]) == "志强: 甲 / 美玲: 乙"
+    assert merged_memo([("志强", ""), ("美玲", " ")]) == ""

@@ -46,10 +46,13 @@ def _sort_key(row: Row) -> tuple[int, str, int, int, str, str]:
 
 
 def merged_memo(memos: list[tuple[str, str]]) -> str:
-    """One memo when the coders wrote the same (or only one wrote), else each one under its coder's name."""
+    """Each memo under its coder's name (one line when the coders wrote the same words), so a memo never
+    loses its author on its way into the coder sheet."""
     written = [(coder, memo.strip()) for coder, memo in memos if memo.strip()]
-    if len({memo for _, memo in written}) <= 1:
-        return written[0][1] if written else ""
+    if not written:
+        return ""
+    if len({memo for _, memo in written}) == 1:
+        return f"{', '.join(coder for coder, _ in written)}: {written[0][1]}"
     return " / ".join(f"{coder}: {memo}" for coder, memo in written)
 
 
