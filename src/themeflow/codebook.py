@@ -384,8 +384,7 @@ def load(path: Path | str) -> Codebook:
         found = duplicate_ids(book) + bad_regexes(book) + bad_token_patterns(book)
         problems += [Problem(p.message, path.name, line=p.line) for p in found]
     if problems or book is None:
-        first = problems[0]
-        raise InputError(first.message, file=path.name, line=first.line, problems=problems[1:])
+        raise InputError.from_problems([Problem(p.message, path.name, line=p.line) for p in problems])
     if not book.codes:
         raise InputError("the codebook has no codes", file=path.name)
     book.path = path

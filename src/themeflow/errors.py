@@ -58,6 +58,13 @@ class ThemeflowError(Exception):
 class InputError(ThemeflowError):
     """Bad input data (a transcript, a sheet, a codebook, an exchange file)."""
 
+    @classmethod
+    def from_problems(cls, problems: list[Problem], hint: str | None = None) -> InputError:
+        """One error listing every problem found (the first as the headline), in file and row order."""
+        ordered = sorted(problems, key=lambda p: (p.file or "", p.row or 0, p.line or 0))
+        first = ordered[0]
+        return cls(first.message, file=first.file, row=first.row, line=first.line, problems=ordered[1:], hint=hint)
+
 
 class UsageError(ThemeflowError):
     """A command was called in a way that cannot work (missing workspace, missing argument)."""

@@ -197,10 +197,7 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
             )
             for row, col in formulas
         ]
-        first = problems[0]
-        raise InputError(
-            first.message, file=first.file, row=first.row, problems=problems[1:], hint="nothing was written"
-        )
+        raise InputError.from_problems(problems, hint="nothing was written")
     return table
 
 

@@ -140,14 +140,8 @@ def read_sheet(path: Path, known_codes: set[str], transcript: Callable[[str], st
             message = f'code "{code}" is not in the codebook' if code else "an accepted unit needs a code or final_code"
             problems.append(Problem(message, path.name, int(row["_row"])))
     if problems:
-        problems.sort(key=lambda p: p.row or 0)
-        first = problems[0]
-        raise InputError(
-            first.message,
-            file=first.file,
-            row=first.row,
-            problems=problems[1:],
-            hint="sheets must use the codebook the code stage applied (02-code/codebook.yaml)",
+        raise InputError.from_problems(
+            problems, hint="sheets must use the codebook the code stage applied (02-code/codebook.yaml)"
         )
     result = CoderSheet(path=path, coder=coder_name(path, rows), header=header, rows=[])
     for original in rows:

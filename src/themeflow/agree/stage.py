@@ -371,13 +371,8 @@ def adopt(ws: Workspace, path: Path) -> AdoptResult:
     sheet.check_columns(header, path)
     problems = sheet.validate_rows(rows, path, set(book.code_ids))
     if problems:
-        first = problems[0]
-        raise InputError(
-            first.message,
-            file=first.file,
-            row=first.row,
-            problems=problems[1:],
-            hint="fix the consensus sheet, then adopt it again (nothing was installed)",
+        raise InputError.from_problems(
+            problems, hint="fix the consensus sheet, then adopt it again (nothing was installed)"
         )
     open_rows = merge.unresolved(header, rows)
     if open_rows:

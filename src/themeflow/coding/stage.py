@@ -95,14 +95,7 @@ def removed_codes(rows: list[sheet.Row], path: Path, known_codes: set[str]) -> l
 
 def _stop(problems: list[Problem]) -> None:
     if problems:
-        problems = sorted(problems, key=lambda p: (p.file or "", p.row or 0))
-        raise InputError(
-            problems[0].message,
-            file=problems[0].file,
-            row=problems[0].row,
-            problems=problems[1:],
-            hint="fix the sheet and run again; nothing was written",
-        )
+        raise InputError.from_problems(problems, hint="fix the sheet and run again; nothing was written")
 
 
 def applied_codebook_path(ws: Workspace) -> Path:

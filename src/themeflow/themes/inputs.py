@@ -150,14 +150,10 @@ def load(ws: Workspace) -> ThemesInputs:
     sheet_mod.check_columns(header, sheet_path)
     known = set(book.code_ids)
     invalid = sheet_mod.validate_rows(rows, sheet_path, known)
-    problems = sorted(invalid + unlocated_manual_units(rows, sheet_path.name), key=lambda p: p.row or 0)
+    problems = invalid + unlocated_manual_units(rows, sheet_path.name)
     if problems:
-        first = problems[0]
-        raise InputError(
-            first.message,
-            file=first.file,
-            row=first.row,
-            problems=problems[1:],
+        raise InputError.from_problems(
+            problems,
             hint="fix the sheet and run again (nothing was written)"
             if invalid
             else "`themeflow code` finds each manual unit's text in its transcript and gives it an id",
