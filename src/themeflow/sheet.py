@@ -17,6 +17,9 @@ from typing import Any
 from themeflow import fsio
 from themeflow.errors import InputError, Problem
 
+# Transcripts may hold very long lines; the csv module's default field limit (128 KiB) must not break reading.
+csv.field_size_limit(2**31 - 1)
+
 TOOL_COLUMNS = [
     "unit_id",
     "transcript_id",

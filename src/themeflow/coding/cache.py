@@ -18,7 +18,7 @@ from themeflow.coding.candidates import Candidate
 
 CACHE_FILE = "code-candidates.json"
 # Bump whenever matching or unit drafting changes what a transcript's candidates are (or their evidence).
-DRAFT_VERSION = "2"
+DRAFT_VERSION = "3"
 
 
 def global_key(codebook_bytes: bytes, vocabulary: str, engine: str) -> str:

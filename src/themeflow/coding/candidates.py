@@ -71,10 +71,17 @@ def sentences_from_segments(rows: list[dict[str, str]]) -> list[Sentence]:
     ]
 
 
+MAX_UNIT_SENTENCES = 12  # a unit never grows past this (a spreadsheet cell holds at most 32,767 characters)
+
+
 def _clusters(hit_positions: list[int], window: int) -> list[list[int]]:
     clusters: list[list[int]] = []
     for position in hit_positions:
-        if clusters and position - clusters[-1][-1] <= window:
+        if (
+            clusters
+            and position - clusters[-1][-1] <= window
+            and position - clusters[-1][0] + 2 < MAX_UNIT_SENTENCES  # room for a sentence of context each side
+        ):
             clusters[-1].append(position)
         else:
             clusters.append([position])

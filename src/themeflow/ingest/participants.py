@@ -6,11 +6,15 @@ otherwise the id comes from the file name (`P01_访谈.txt` → `P1`, leading ze
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from themeflow.errors import InputError
+
+# Transcripts may hold very long lines; the csv module's default field limit (128 KiB) must not break reading.
+csv.field_size_limit(2**31 - 1)
 
 _ID_IN_NAME = re.compile(r"(?:^|[^A-Za-z])[Pp]\s*[-_]?\s*0*(\d{1,4})(?!\d)")
 _ID_AFTER_WORD = re.compile(r"(?:受访者|受訪者|参与者|參與者|participant|interviewee)\s*[-_]?\s*0*(\d{1,4})", re.I)

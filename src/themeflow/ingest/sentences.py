@@ -17,6 +17,23 @@ _WORDLIKE = re.compile(r"[0-9A-Za-z\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ff
 _SPACE = " \t\u3000\xa0"
 
 
+MAX_SENTENCE = 600  # characters; a longer run without sentence punctuation is cut at a comma or space
+_SOFT_BREAK = "，,、：: \u3000"
+
+
+def _cut_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Pieces of at most MAX_SENTENCE characters: after the last comma (or space) before the limit, else hard."""
+    out = []
+    while end - start > MAX_SENTENCE:
+        window = text[start : start + MAX_SENTENCE]
+        cut = max(window.rfind(ch) for ch in _SOFT_BREAK)
+        stop = start + (cut + 1 if cut > MAX_SENTENCE // 4 else MAX_SENTENCE)
+        out.append((start, stop))
+        start = stop
+    out.append((start, end))
+    return out
+
+
 def split_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside text[start:end]; trimmed of spaces, none without a word character.
 
@@ -33,10 +50,10 @@ def split_span(text: str, start: int, end: int) -> list[tuple[int, int]]:
             text[stop] in _CLOSERS or (text[stop] in _STRAIGHT and text.count(text[stop], start, stop) % 2 == 1)
         ):
             stop += 1
-        pieces.append((pos, stop))
+        pieces += _cut_long(text, pos, stop)
         pos = stop
     if pos < end:
-        pieces.append((pos, end))
+        pieces += _cut_long(text, pos, end)
     out: list[tuple[int, int]] = []
     for s, e in pieces:
         while s < e and text[s] in _SPACE:

@@ -33,6 +33,9 @@ from themeflow.ingest.sentences import split_span
 from themeflow.ingest.speakers import split_turns
 from themeflow.workspace import Workspace
 
+# Transcripts may hold very long lines; the csv module's default field limit (128 KiB) must not break reading.
+csv.field_size_limit(2**31 - 1)
+
 SEGMENT_COLUMNS = [
     "segment_id",
     "transcript_id",
