@@ -178,5 +178,10 @@ def shared_dir() -> Path | None:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under `root` with its bytes, to show that a refused import wrote nothing."""
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file under `root` with its bytes, to show that a refused import wrote nothing (the workspace's
+    empty lock file, `.themeflow/lock`, is how commands take turns, not content)."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).as_posix() != ".themeflow/lock"
+    }

@@ -10,7 +10,7 @@ from typing import Any
 
 from themeflow import lock
 from themeflow.errors import ThemeflowError, UsageError
-from themeflow.workspace import Workspace
+from themeflow.workspace import Workspace, holds_lock
 
 STAGES = ("ingest", "code", "themes")
 MODULES = {
@@ -124,6 +124,7 @@ def _run_stage(ws: Workspace, stage: str) -> Any:
     return _runnable(stage).run(ws)
 
 
+@holds_lock
 def run(
     ws: Workspace,
     force: bool = False,

@@ -6,16 +6,21 @@ what the file says. Paths in the file are relative to the workspace folder.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import functools
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from themeflow import fsio
 from themeflow.errors import InputError, UsageError
 
+T = TypeVar("T")
 CONFIG_NAME = "themeflow.yaml"
 PRIVATE_DIR = ".themeflow"
 
@@ -321,3 +326,60 @@ def init(directory: Path | str) -> list[Path]:
         fsio.write_text(path, text)
         created.append(path)
     return created
+
+
+_HELD: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def exclusive(ws: Workspace) -> Iterator[None]:
+    """Hold the workspace's lock while a stage writes: two themeflow commands never write one workspace at
+    the same time (a second one stops with a message instead of interleaving its writes). Re-entrant within
+    a process, so `themeflow run` can call each stage."""
+    key = f"{os.getpid()}:{ws.root}"  # a forked child does not inherit its parent's hold
+    if _HELD.get(key):
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no advisory locks on this platform: run without one
+        yield
+        return
+    if not ws.has_config_file and not ws.private_dir.exists():
+        yield  # not a workspace (yet): nothing to protect, and nothing is created just to lock it
+        return
+    ws.private_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(ws.private_dir, 0o700)
+    handle = os.open(ws.private_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UsageError(
+                "another themeflow command is working on this workspace right now",
+                file=ws.root,
+                hint="wait for it to finish, then run this command again (nothing was written)",
+            ) from None
+        _HELD[key] = 1
+        try:
+            yield
+        finally:
+            _HELD[key] = 0
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
+
+
+def holds_lock(function: Callable[..., T]) -> Callable[..., T]:
+    """Decorator for library functions whose first argument is the workspace they write."""
+
+    @functools.wraps(function)
+    def wrapper(ws: Workspace, *args: Any, **kwargs: Any) -> T:
+        with exclusive(ws):
+            return function(ws, *args, **kwargs)
+
+    return wrapper

@@ -18,7 +18,7 @@ from themeflow.agree import consensus, merge, table
 from themeflow.agree.sheets import PREPARED_PREFIX, CoderSheet, check_together, read_sheet
 from themeflow.agree.units import marks, participant_sentences
 from themeflow.errors import InputError, UsageError
-from themeflow.workspace import Workspace
+from themeflow.workspace import Workspace, holds_lock
 
 STAGE = "agree"
 AGREEMENT_FILE = "agreement.csv"
@@ -178,6 +178,7 @@ def prepared_sheets(ws: Workspace) -> list[Path]:
     return sorted(p for p in folder.glob(f"{PREPARED_PREFIX}*{suffix}") if not p.name.startswith("~$"))
 
 
+@holds_lock
 def run(ws: Workspace, sheet_paths: list[Path] | None = None) -> AgreementResult:
     """Compare two or more coders' sheets (default: the prepared ones in 03-agree/sheets/);
     write agreement.csv and the consensus sheet."""
@@ -296,6 +297,7 @@ def prepared_path(ws: Workspace, name: str) -> Path:
     return ws.agree_dir / SHEETS_DIR / f"{PREPARED_PREFIX}{name}{suffix}"
 
 
+@holds_lock
 def prepare(ws: Workspace, names: list[str]) -> PrepareResult:
     """Blank per-coder copies of the coder sheet: every people's column emptied (decision, final_code, memo,
     translation, quote, any added column), coder = NAME."""
@@ -362,6 +364,7 @@ def next_history_path(ws: Workspace, suffix: str) -> Path:
     return folder / f"units-{max(numbers, default=0) + 1:04d}{suffix}"
 
 
+@holds_lock
 def adopt(ws: Workspace, path: Path) -> AdoptResult:
     """Merge a consensus sheet into the workspace coder sheet (see `themeflow.agree.merge`), backing up the
     current one. Refused, with nothing written, while the consensus is invalid or still has disagreements."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -98,12 +99,36 @@ def guarded(action: Callable[[], T]) -> T:
         raise typer.Exit(code=130) from None
     except typer.Exit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the last line of defence before a user sees a traceback
-        if state.debug:
-            traceback.print_exc()
+    except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        # The machine refused a write or a read: the person can fix it (permissions, a full or read-only disk).
+        where = exc.filename or ""
+        folder = Path(where).parent if where else ""
         err_console.print(
-            f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for details; please report it)",
+            f"error: cannot use {folder or where}: {exc.strerror} (check the folder's permissions; nothing was "
+            "written half-way)",
             markup=False,
             soft_wrap=True,
         )
-        raise typer.Exit(code=3) from None
+        raise typer.Exit(code=2) from None
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+            raise _internal(exc) from None
+        err_console.print(
+            f"error: {exc.strerror} ({exc.filename or 'disk'}): nothing was written half-way",
+            markup=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=2) from None
+    except Exception as exc:  # noqa: BLE001 - the last line of defence before a user sees a traceback
+        raise _internal(exc) from None
+
+
+def _internal(exc: BaseException) -> typer.Exit:
+    if state.debug:
+        traceback.print_exc()
+    err_console.print(
+        f"internal error: {exc.__class__.__name__}: {exc} (run with --debug for details; please report it)",
+        markup=False,
+        soft_wrap=True,
+    )
+    return typer.Exit(code=3)

@@ -16,7 +16,7 @@ from themeflow.coding.candidates import Candidate, assign_ids, draft, sentences_
 from themeflow.coding.matcher import codebook_terms, compile_codebook
 from themeflow.coding.merge import merge
 from themeflow.errors import InputError, Problem
-from themeflow.workspace import Workspace
+from themeflow.workspace import Workspace, holds_lock
 
 STAGE = "code"
 APPLIED_CODEBOOK = "codebook.yaml"
@@ -293,6 +293,7 @@ def _draft_all(
     return out
 
 
+@holds_lock
 def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     """Draft candidates with the codebook and merge them into the coder sheet (02-code/units.xlsx)."""
     from themeflow.ingest.stage import read_segments
@@ -309,8 +310,10 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     header: list[str] = []
     previous: list[sheet.Row] = []
     problems: list[Problem] = []
+    read_digest = ""
     if previous_path is not None:
         sheet.refuse_if_open(previous_path)
+        read_digest = fsio.sha256_file(previous_path)
         header, previous, problems = load_previous(previous_path, known)
 
     warnings = sheet_warnings(previous_path) if previous_path is not None else []
@@ -340,6 +343,13 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     data = sheet.sheet_bytes(sheet_path, columns, merged.rows, book.reference_rows(), book.code_ids)
 
     backup = None
+    if previous_path is not None and fsio.sha256_file(previous_path) != read_digest:
+        # Someone saved the sheet (Excel, WPS) while this run was working: their edits win; nothing is written.
+        raise InputError(
+            "the sheet was saved by someone else while themeflow was running",
+            file=previous_path.name,
+            hint="nothing was written; run `themeflow code` again to include those edits",
+        )
     if previous_path is not None and previous_path.read_bytes() != data:
         backup = _backup(previous_path, ws.code_dir)
     fsio.write_if_changed(sheet_path, data)

@@ -31,7 +31,7 @@ from themeflow.ingest.segmenter import (
 )
 from themeflow.ingest.sentences import split_span
 from themeflow.ingest.speakers import split_turns
-from themeflow.workspace import Workspace
+from themeflow.workspace import Workspace, holds_lock
 
 # Transcripts may hold very long lines; the csv module's default field limit (128 KiB) must not break reading.
 csv.field_size_limit(2**31 - 1)
@@ -426,6 +426,7 @@ def _process_pending(
         result.processed.append(item.transcript_id)
 
 
+@holds_lock
 def run(
     ws: Workspace,
     transcripts_dir: Path | None = None,

@@ -27,7 +27,7 @@ from themeflow import workspace as workspace_mod
 from themeflow.errors import InputError, UsageError
 from themeflow.qdpx import codes as codes_mod
 from themeflow.qdpx import offsets, reader
-from themeflow.workspace import Workspace
+from themeflow.workspace import Workspace, holds_lock
 
 IMPORTED_CODEBOOK = "codebooks/imported.yaml"
 _UNSAFE_NAME = re.compile(r"[\s/\\:*?\"<>|#\x00-\x1f]+")
@@ -132,6 +132,7 @@ def codebook_plan(
     return text, target
 
 
+@holds_lock
 def import_codebook(ws: Workspace, file: Path | str) -> ImportResult:
     """A REFI-QDA codebook (.qdc) → codebooks/imported.yaml (or imported-2.yaml, … when that exists)."""
     file = Path(file)
@@ -324,6 +325,7 @@ def _codebook_setting(config: str) -> str | None:
     return str(value) if value else None
 
 
+@holds_lock
 def import_project(ws: Workspace, file: Path | str) -> ImportResult:
     """Import a REFI-QDA project (.qdpx, or a bare project.qde) into a new workspace (see `refuse_unless_new`)."""
     file = Path(file)

@@ -10,7 +10,7 @@ from themeflow import fsio, lock
 from themeflow.themes import inputs as inputs_mod
 from themeflow.themes import report, tables
 from themeflow.themes.analysis import Analysis, analyse
-from themeflow.workspace import Workspace
+from themeflow.workspace import Workspace, holds_lock
 
 STAGE = "themes"
 
@@ -58,6 +58,7 @@ def stale_reasons(ws: Workspace) -> list[str]:
     return lock.stale_reasons(lock.read(ws.themes_dir), _deps(ws), inputs_mod.params(ws), ws.root)
 
 
+@holds_lock
 def run(ws: Workspace) -> ThemesResult:
     """Compute and write analysis/04-themes/ (only files whose bytes changed are rewritten)."""
     analysis, files = compute(ws)
