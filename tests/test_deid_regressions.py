@@ -135,3 +135,9 @@ def test_audit_says_to_clean_the_current_sheet_before_deleting_old_copies(runner
     assert result.exit_code == 1
     assert "1 finding(s): replace them" in result.output
     assert "First make the current sheet analysis/02-code/units.xlsx clean" in result.output
+
+
+def test_a_relatives_full_name_after_a_kin_word_is_replaced() -> None:
+    assert _found("我女儿李娜在医院上班。") == ["李娜"]
+    assert _found("我老公王刚人很好，他叫王刚。") == ["王刚", "王刚"]
+    assert _found("我女儿高中毕业了，我妈妈周末来。") == []

@@ -78,3 +78,27 @@ def remove_stale_temps(directory: Path) -> list[Path]:
             leftover.unlink(missing_ok=True)
             removed.append(leftover)
     return removed
+
+
+MAX_UNZIPPED = 300 * 1024 * 1024  # no transcript or coder sheet comes anywhere near this
+MAX_RATIO = 200  # deflate rarely does better than 10–20× on real documents
+
+
+def zip_bomb_reason(source: Path | bytes) -> str | None:
+    """Why a .docx/.xlsx (a zip) looks like a zip bomb, from its directory alone (nothing is unpacked); None
+    when it looks like a document."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # not a zip at all: the reader reports that in its own words
+    total = sum(m.file_size for m in members)
+    if len(members) > 10_000 or total > MAX_UNZIPPED:
+        return f"unpacks to {total // (1024 * 1024)} MB in {len(members)} parts"
+    for member in members:
+        if member.file_size > 10 * 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            return f"a part expands {member.file_size // max(member.compress_size, 1)}-fold"
+    return None

@@ -182,12 +182,19 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
     """Cells of the units worksheet (python-calamine: a Rust reader, ~6x faster than openpyxl here)."""
     from python_calamine import CalamineWorkbook
 
+    bomb = fsio.zip_bomb_reason(path)
+    if bomb:
+        raise InputError(f"refused as a possible zip bomb ({bomb})", file=path.name)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         name = DATA_SHEET if DATA_SHEET in workbook.sheet_names else workbook.sheet_names[0]
         table = [list(r) for r in workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)]
     except Exception as exc:  # noqa: BLE001 - calamine raises its own error types for damaged files
-        raise InputError(f"not a readable .xlsx workbook ({exc.__class__.__name__})", file=path) from exc
+        raise InputError(
+            f"not a readable .xlsx workbook ({exc.__class__.__name__})",
+            file=path,
+            hint="the copy saved before each run is in 02-code/history/ (the newest units-NNNN.xlsx)",
+        ) from exc
     formulas = _formula_cells(path, name)
     if formulas:
         header = [_cell(h) for h in table[0]] if table else []

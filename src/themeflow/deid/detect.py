@@ -33,7 +33,7 @@ def find_name_spans(shadow: str) -> list[Span]:
     offset = 0
     for line in shadow.splitlines(keepends=True):
         if _SURNAME_LINE.search(line):
-            found = names.find_names(line) + names.find_names_by_characters(line)
+            found = names.find_names(line) + names.find_names_by_characters(line) + names.find_names_after_kin(line)
             spans += [Span(s.start + offset, s.end + offset, s.kind, s.identity) for s in found]
         offset += len(line)
     return spans

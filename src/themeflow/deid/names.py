@@ -217,3 +217,69 @@ def find_names_by_characters(text: str) -> list[Span]:
         if after_role or (form not in STOPWORDS and (not after or after in _PUNCT_OR_END or after in _TRAILING)):
             spans.append(Span(start, start + 1, "person", text[start]))
     return spans
+
+
+# Right after a kin or role word, surname + one or two given-name characters is a person even when jieba
+# knows it as a frequent word or a celebrity (我女儿李娜, 我老公王刚): the context decides.
+_KIN = (
+    "女儿",
+    "儿子",
+    "老婆",
+    "老公",
+    "妻子",
+    "丈夫",
+    "爱人",
+    "妈妈",
+    "爸爸",
+    "母亲",
+    "父亲",
+    "哥哥",
+    "姐姐",
+    "弟弟",
+    "妹妹",
+    "孙子",
+    "孙女",
+    "外孙",
+    "侄子",
+    "侄女",
+    "表哥",
+    "表姐",
+    "表弟",
+    "表妹",
+    "堂哥",
+    "堂姐",
+    "男朋友",
+    "女朋友",
+    "对象",
+    "同事",
+    "邻居",
+    "室友",
+    "同学",
+    "病友",
+    "朋友",
+    "叫",
+    "名叫",
+    "名字叫",
+)
+_AFTER_KIN = re.compile(
+    "(?:"
+    + "|".join(sorted(_KIN, key=len, reverse=True))
+    + ")"
+    + "(?P<name>["
+    + "".join(sorted(SURNAMES))
+    + "]["
+    + "".join(sorted(GIVEN_CHARS))
+    + "]{1,2})"
+)
+
+
+def find_names_after_kin(text: str) -> list[Span]:
+    tags = word_tags()
+    spans: list[Span] = []
+    for match in _AFTER_KIN.finditer(text):
+        name = match.group("name")
+        entry = tags.get(name)
+        if name in STOPWORDS or (entry is not None and not entry[1].startswith("nr")):
+            continue  # an ordinary word that happens to start with a surname (我女儿高中毕业, 我妈妈周末来)
+        spans.append(Span(match.start("name"), match.end("name"), "person", name))
+    return spans

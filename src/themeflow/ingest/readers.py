@@ -166,6 +166,11 @@ def read_docx(data: bytes) -> str:
     labelled line (`访谈者：你好…`, `访谈者 00:03:12 你好…`), as a transcript written as a table means it."""
     import io
 
+    from themeflow.fsio import zip_bomb_reason
+
+    bomb = zip_bomb_reason(data)
+    if bomb:
+        raise SourceError(f"is refused as a possible zip bomb ({bomb})")
     try:
         from docx import Document
         from docx.opc.exceptions import PackageNotFoundError

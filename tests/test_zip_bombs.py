@@ -1,0 +1,36 @@
+"""A .docx transcript or an .xlsx coder sheet that unpacks to gigabytes is refused from its directory alone."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+from conftest import invoke, make_workspace
+
+
+def _bomb(parts: dict[str, int]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        for name, size in parts.items():
+            package.writestr(name, b"0" * size)
+    return out.getvalue()
+
+
+def test_docx_zip_bomb_is_skipped_by_name(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = make_workspace(tmp_path / "ws")
+    (root / "data/transcripts/P9_bomb.docx").write_bytes(_bomb({"word/document.xml": 60 * 1024 * 1024}))
+    result = invoke(runner, "ingest", "--workspace", str(root))
+    assert result.exit_code == 1
+    assert "P9_bomb.docx: is refused as a possible zip bomb" in " ".join(result.output.split())
+
+
+def test_xlsx_zip_bomb_sheet_is_refused(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = make_workspace(tmp_path / "ws")
+    assert invoke(runner, "ingest", "--workspace", str(root)).exit_code == 0
+    units = root / "analysis/02-code/units.xlsx"
+    units.parent.mkdir(parents=True, exist_ok=True)
+    units.write_bytes(_bomb({"xl/worksheets/sheet1.xml": 60 * 1024 * 1024}))
+    result = invoke(runner, "code", "--workspace", str(root))
+    assert result.exit_code == 2
+    assert "refused as a possible zip bomb" in result.output
