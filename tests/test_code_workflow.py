@@ -446,4 +446,12 @@ def test_coding_with_another_codebook_than_ingest_used_is_warned(runner, workspa
     assert result.exit_code == 0
     out = " ".join(result.output.split())
     assert "applies to this run only" in out
-    assert "segmented without the keywords of other.yaml" in out
+    assert "segmented without the current keywords of other.yaml" in out
+
+
+def test_a_sheet_saved_under_another_name_is_pointed_out(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    (units.parent / "units.xlsm").write_bytes(units.read_bytes())
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0
+    assert "02-code/units.xlsm is not read" in " ".join(result.output.split())

@@ -192,9 +192,34 @@ def vocabulary_warnings(ws: Workspace, book: codebook_mod.Codebook, codebook_fil
     used = (manifest.get("tool") or {}).get("user_vocabulary")
     if used is None or used == vocabulary_digest(vocabulary(ws, codebook_terms(book))):
         return []
+    configured = codebook_file.resolve() == ws.codebook_file.resolve()
+    advice = (
+        "run `themeflow ingest` (or `themeflow run`) so its keywords segment as whole words"
+        if configured
+        else f"set `codebook: {lock.relative(codebook_file, ws.root)}` in themeflow.yaml and run `themeflow ingest`"
+    )
     return [
-        f"the transcripts were segmented without the keywords of {codebook_file.name}, so some may not match: "
-        f"set `codebook: {lock.relative(codebook_file, ws.root)}` in themeflow.yaml and run `themeflow ingest`"
+        f"the transcripts were segmented without the current keywords of {codebook_file.name}, so some may not "
+        f"match: {advice}"
+    ]
+
+
+def stray_sheets(ws: Workspace) -> list[str]:
+    """Copies of the coder sheet people may have saved under another name (Excel's "Save As" .xlsm,
+    `units (1).xlsx`): themeflow reads only units.xlsx, so their decisions would be missed."""
+    sheet_path = ws.sheet_path
+    others = sorted(
+        p.name
+        for p in ws.code_dir.glob("units*")
+        if p.is_file()
+        and p != sheet_path
+        and p.suffix.lower() in {".xlsx", ".xlsm", ".xls", ".csv", ".ods"}
+        and not p.name.startswith("~$")
+    )
+    return [
+        f"02-code/{name} is not read: themeflow reads only {sheet_path.name}; if it holds decisions, save it as "
+        f"{sheet_path.name}"
+        for name in others
     ]
 
 
@@ -318,6 +343,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
 
     warnings = sheet_warnings(previous_path) if previous_path is not None else []
     warnings += vocabulary_warnings(ws, book, codebook_file)
+    warnings += [w for w in stray_sheets(ws) if previous_path is None or f"02-code/{previous_path.name} " not in w]
     segments = read_segments(ws.ingest_dir)
     transcripts = _read_transcripts(ws)
     candidates = assign_ids(_draft_all(ws, book, codebook_file, segments, transcripts), transcripts)
