@@ -34,6 +34,11 @@ def atomic_path(target: Path, mode: int | None = None) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if mode is not None and not mode & 0o077:
+        # A private file lives in a private folder (.themeflow/ and its cache/), whatever the umask.
+        for folder in (target.parent, target.parent.parent):
+            if folder.name == ".themeflow" or folder.parent.name == ".themeflow":
+                os.chmod(folder, 0o700)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)

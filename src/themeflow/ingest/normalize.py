@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\ufeff]")
+# Control characters, zero-width spaces and bidirectional formatting (U+202A–202E, U+2066–2069 would show
+# quotes reversed in sheets and reports): none is part of what anyone said.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _TRAILING = re.compile(r"[ \t\u3000\xa0]+$", re.MULTILINE)
 _BLANKS = re.compile(r"\n{3,}")
 
