@@ -266,3 +266,17 @@ def test_an_accepted_unit_left_out_of_an_export_exits_1_and_says_why(tmp_path):
     assert result.exit_code == 1
     out = " ".join(result.output.split())
     assert "not exported:" in out and "orphaned" in out
+
+
+def test_a_source_missing_from_the_archive_makes_the_import_exit_1(tmp_path):
+    source = workspace.load(build_workspace(tmp_path / "a", two_units_one_span()))
+    file = export_qdpx(source, tmp_path / "a.qdpx")
+    damaged = tmp_path / "damaged.qdpx"
+    with zipfile.ZipFile(file) as original, zipfile.ZipFile(damaged, "w") as copy:
+        for item in original.infolist():
+            if not item.filename.lower().startswith("sources/"):
+                copy.writestr(item, original.read(item.filename))
+    new_workspace(tmp_path / "b")
+    code, output = import_cli(damaged, tmp_path / "b")
+    assert code == 1
+    assert "its codings are not imported" in " ".join(output.split())

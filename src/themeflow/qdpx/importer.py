@@ -51,7 +51,8 @@ class ImportResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.unplaced else 0
+        # A coding that could not be placed, or a source whose text (and so its codings) could not be read.
+        return 1 if self.unplaced or any(m.startswith("source ") for m in self.skipped) else 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -304,7 +305,8 @@ def refuse_unless_new(ws: Workspace, file: Path) -> None:
             f"the workspace already has {' and '.join(found)}; importing a project into it would mix the two "
             "studies, so nothing was imported",
             file=ws.root,
-            hint=f"import into a new workspace: themeflow init NEW && themeflow import qdpx {file} -w NEW",
+            hint=f"import into a new workspace: themeflow init NEW && themeflow import qdpx {file} -w NEW (if an "
+            "earlier import here was interrupted, that is the way to start again)",
         )
 
 

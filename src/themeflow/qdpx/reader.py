@@ -207,7 +207,10 @@ def _read_source(element: Any, bundle: archive.Archive | None, name: str, projec
     else:
         path = _source_path(element.get("plainTextPath") or "")
         if not path or bundle is None or bundle.find(path) is None:
-            project.skipped.append(f"source {label!r}: its text is not in the file")
+            where = f" (no {path} in the archive)" if path else " (no plainTextPath or PlainTextContent)"
+            project.skipped.append(
+                f"source {label!r}: its text is not in the file{where}; its codings are not imported"
+            )
             return None
         text = _decode(bundle.read(path), f"{bundle.path.name}:{bundle.find(path)}")
     path_name = (element.get("plainTextPath") or "").replace("\\", "/").rsplit("/", 1)[-1]
