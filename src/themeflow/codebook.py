@@ -376,12 +376,14 @@ def read_yaml(path: Path) -> Any:
         ) from exc
 
 
-def load(path: Path | str) -> Codebook:
-    """Load a codebook for use: any schema problem, duplicated id or broken regex is an error."""
+def load(path: Path | str, check_token_patterns: bool = False) -> Codebook:
+    """Load a codebook for use: any schema problem, duplicated id or broken regex is an error. Token patterns
+    are checked with spaCy only when asked (lint, and the code stage before it drafts): importing spaCy costs a
+    second that stages which never match patterns should not pay."""
     path = Path(path)
     book, problems = parse(read_yaml(path), path.name)
     if book is not None:
-        found = duplicate_ids(book) + bad_regexes(book) + bad_token_patterns(book)
+        found = duplicate_ids(book) + bad_regexes(book) + (bad_token_patterns(book) if check_token_patterns else [])
         problems += [Problem(p.message, path.name, line=p.line) for p in found]
     if problems or book is None:
         raise InputError.from_problems([Problem(p.message, path.name, line=p.line) for p in problems])

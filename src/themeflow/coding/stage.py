@@ -303,6 +303,9 @@ def _draft_all(
         else:
             to_draft += rows
     if to_draft:
+        broken = codebook_mod.bad_token_patterns(book)
+        if broken:
+            raise InputError.from_problems([Problem(p.message, codebook_file.name, line=p.line) for p in broken])
         segmenter = Segmenter(engine, words)
         compiled = compile_codebook(book, segmenter.cut)
         ids = {r["transcript_id"] for r in to_draft}
