@@ -45,7 +45,7 @@ def code_cli(
     if wants_json(as_json):
         print_json(result.to_dict())
         return
-    for message in result.warnings:
+    for message in [] if is_quiet(quiet) else result.warnings:  # --quiet: errors only
         warn(message)
     if is_quiet(quiet):
         return

@@ -38,7 +38,7 @@ def _report(result: object, quiet: bool, as_json: bool, summary: str, label: str
     if wants_json(as_json):
         print_json(result.to_dict())  # type: ignore[attr-defined]
         return
-    for message in getattr(result, "warnings", []):
+    for message in [] if is_quiet(quiet) else getattr(result, "warnings", []):  # --quiet: errors only
         warn(message)
     skipped = getattr(result, "skipped", [])
     if not is_quiet(quiet):

@@ -74,7 +74,7 @@ def themes_cli(
     if wants_json(as_json):
         print_json(result.to_dict())
         raise typer.Exit(code=0)
-    for message in result.warnings:
+    for message in [] if quiet else result.warnings:  # --quiet: errors only
         warn(message)
     if quiet:
         raise typer.Exit(code=0)
