@@ -280,3 +280,12 @@ def test_a_source_missing_from_the_archive_makes_the_import_exit_1(tmp_path):
     code, output = import_cli(damaged, tmp_path / "b")
     assert code == 1
     assert "its codings are not imported" in " ".join(output.split())
+
+
+def test_a_consensus_decided_by_two_coders_exports_two_users(tmp_path):
+    units = [unit("u0000000001", "P1", SPAN, "T1.1", coder="王老师, 李老师")]
+    file = export_qdpx(workspace.load(build_workspace(tmp_path / "a", units)), tmp_path / "a.qdpx")
+    with zipfile.ZipFile(file) as package:
+        project = package.read("project.qde").decode("utf-8")
+    names = re.findall(r'<User [^>]*name="([^"]+)"', project)
+    assert "王老师" in names and "李老师" in names and "王老师, 李老师" not in names
