@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from themeflow import agree, fsio, sheet, workspace
 from themeflow.cli.app import app
 from themeflow.coding.ids import unit_id
-from themeflow.ingest.stage import segments_csv
+from themeflow.ingest.artefacts import segments_csv
 
 CODEBOOK = """\
 id: mini

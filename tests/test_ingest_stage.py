@@ -11,7 +11,7 @@ import pytest
 
 from themeflow import ingest, lock, workspace
 from themeflow.errors import UsageError
-from themeflow.ingest.stage import read_segments
+from themeflow.ingest.artefacts import read_segments
 
 FILES = {
     "P01_访谈.txt": (

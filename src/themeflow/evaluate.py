@@ -63,8 +63,9 @@ def evaluate(ws: Workspace, gold_dir: Path) -> dict[str, Any]:
     from themeflow import ingest
     from themeflow.coding.candidates import draft, sentences_from_segments
     from themeflow.coding.matcher import codebook_terms, compile_codebook
+    from themeflow.ingest.artefacts import read_segments
     from themeflow.ingest.segmenter import Segmenter
-    from themeflow.ingest.stage import read_segments, transcript_id_for, vocabulary
+    from themeflow.ingest.stage import transcript_id_for, vocabulary
 
     gold_rows = read_gold(gold_dir)
     book = codebook_mod.load(ws.codebook_file)

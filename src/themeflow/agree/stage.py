@@ -269,7 +269,7 @@ def _next_numbered(folder: Path, stem: str, suffix: str) -> Path:
 
 
 def _read_segments(ws: Workspace) -> list[dict[str, str]]:
-    from themeflow.ingest.stage import read_segments
+    from themeflow.ingest.artefacts import read_segments
 
     return read_segments(ws.ingest_dir)
 

@@ -324,7 +324,7 @@ def _draft_all(
 @holds_lock
 def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     """Draft candidates with the codebook and merge them into the coder sheet (02-code/units.xlsx)."""
-    from themeflow.ingest.stage import read_segments
+    from themeflow.ingest.artefacts import read_segments
 
     codebook_file = Path(codebook_file) if codebook_file else ws.codebook_file
     book = codebook_mod.load(codebook_file)

@@ -431,7 +431,8 @@ def sheet_rows(
     project themeflow exported: the exporting workspace's `deid.keep` did not travel). Such a unit is carried
     through the replacements (redactions.csv) and its text becomes the de-identified text."""
     from themeflow.coding.ids import manual_unit_id
-    from themeflow.ingest.stage import read_segments, transcript_id_for
+    from themeflow.ingest.artefacts import read_segments
+    from themeflow.ingest.stage import transcript_id_for
 
     segments = read_segments(ws.ingest_dir)
     participant_of = {s["transcript_id"]: s["participant_id"] for s in segments}
