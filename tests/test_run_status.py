@@ -332,3 +332,19 @@ def test_a_codebook_deleted_from_disk_is_still_reported_as_removed(coded_workspa
     (coded_workspace / "codebooks" / "test.yaml").unlink()
     reasons = {s["stage"]: s["reasons"] for s in pipeline.status(workspace.load(coded_workspace))["stages"]}
     assert "codebooks/test.yaml was removed" in reasons["code"]
+
+
+def test_quiet_status_prints_only_what_is_not_fresh_and_init_speaks_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from themeflow.cli.app import app
+
+    runner = CliRunner()
+    created = runner.invoke(app, ["init", str(tmp_path / "ws"), "--json"])
+    assert created.exit_code == 0
+    assert any(p.endswith("themeflow.yaml") for p in json.loads(created.output)["created"])
+    quiet = runner.invoke(app, ["status", "--quiet", "--workspace", str(tmp_path / "ws")])
+    assert quiet.exit_code == 0
+    assert "ingest: not run" in quiet.output and "Coder progress" not in quiet.output

@@ -9,10 +9,12 @@ import typer
 
 from themeflow.cli._util import (
     JsonOpt,
+    QuietOpt,
     WorkspaceOpt,
     app,
     console,
     guarded,
+    is_quiet,
     load_workspace,
     print_json,
     wants_json,
@@ -23,8 +25,9 @@ COLUMNS = ("units", "pending", "accepted", "rejected", "stale", "orphaned")
 
 
 @app.command("status")
-def status_cli(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
-    """Which stages are fresh or stale (and why), and how far coders are with the sheet.
+def status_cli(workspace: Path = WorkspaceOpt, quiet: bool = QuietOpt, as_json: bool = JsonOpt) -> None:
+    """Which stages are fresh or stale (and why), and how far coders are with the sheet. With --quiet, only
+    the stages that are not fresh, one line each.
 
     Example: themeflow status
     Example: themeflow status --json
@@ -35,6 +38,12 @@ def status_cli(workspace: Path = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
     report = guarded(lambda: pipeline.status(ws))
     if wants_json(as_json):
         print_json(report)
+        raise typer.Exit(code=0)
+    if is_quiet(quiet):
+        for stage in report.get("stages", []):
+            if stage.get("state") != "fresh":
+                reasons = "; ".join(stage.get("reasons", []))
+                console.print(f"{stage.get('stage')}: {stage.get('state')}: {reasons}", markup=False, soft_wrap=True)
         raise typer.Exit(code=0)
     from rich.table import Table
 
