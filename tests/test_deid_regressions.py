@@ -141,3 +141,11 @@ def test_a_relatives_full_name_after_a_kin_word_is_replaced() -> None:
     assert _found("我女儿李娜在医院上班。") == ["李娜"]
     assert _found("我老公王刚人很好，他叫王刚。") == ["王刚", "王刚"]
     assert _found("我女儿高中毕业了，我妈妈周末来。") == []
+
+
+def test_a_participants_given_name_is_replaced_unless_it_is_an_everyday_word() -> None:
+    from themeflow.deid.engine import given_name
+
+    assert given_name("马丽娟") == "丽娟"  # 丽娟姐，这里我只信你
+    assert given_name("孙国庆") == ""  # 国庆 is the national holiday
+    assert given_name("何俊") == ""  # one character: too short to replace on its own

@@ -17,3 +17,14 @@ def test_file_name_with_personal_information_is_skipped(runner, tmp_path: Path) 
         if path.is_file():
             assert "李秀兰".encode() not in path.read_bytes() and b"13700001111" not in path.read_bytes()
             assert "李秀兰" not in path.name
+
+
+def test_a_participant_called_by_her_given_name_is_replaced(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "访谈者：丽娟，今天聊聊你的朋友吧。\n受访者：好的。她们都叫我丽娟姐，国庆节我们一起去公园。\n"
+    root = make_workspace(tmp_path / "ws", {"P1_a.txt": text})
+    (root / "data/participants.csv").write_text("participant_id,name,pseudonym\nP1,马丽娟,阿娟\n", encoding="utf-8")
+    config = root / "themeflow.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "participants: data/participants.csv\n", encoding="utf-8")
+    assert invoke(runner, "ingest", "--workspace", str(root)).exit_code == 0
+    written = (root / "analysis/01-ingest/transcripts/P1_a.txt").read_text(encoding="utf-8")
+    assert "丽娟" not in written and "[阿娟]姐" in written and "国庆节" in written

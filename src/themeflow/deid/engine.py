@@ -20,7 +20,7 @@ from themeflow.deid.settings import Settings, read_settings
 from themeflow.deid.terms import Term, TermMatcher
 
 # Bump when detection changes what it finds: cached transcripts are then de-identified again.
-DETECTOR_VERSION = "6"  # bump whenever detection rules change: re-ingest follows
+DETECTOR_VERSION = "7"  # bump whenever detection rules change: re-ingest follows
 PRIVATE_IGNORE = ".themeflow/"
 
 
@@ -46,6 +46,13 @@ class Deidentifier:
             terms = [Term(detection_shadow(t), "term", detection_shadow(t), label) for t, label in self.settings.terms]
             terms += [Term(detection_shadow(n), name_kind(n), detection_shadow(n)) for n in self.settings.names]
             terms += [Term(detection_shadow(n), "participant", pid) for pid, n, _ in self.settings.participants]
+            # People call participants by their given name (丽娟姐, 建华): replaced too, unless it is also an
+            # everyday word (国庆, 海涛) that would be replaced all over the corpus.
+            terms += [
+                Term(detection_shadow(given), "participant", pid)
+                for pid, n, _ in self.settings.participants
+                if (given := given_name(n))
+            ]
             # Names already in the key are names everywhere (a person or hospital found in one interview).
             terms += [
                 Term(detection_shadow(r["original"]), r["kind"], detection_shadow(r["original"]))
@@ -126,6 +133,21 @@ def ensure_gitignore(root: Path) -> None:
         return
     prefix = text if not text or text.endswith("\n") else text + "\n"
     fsio.write_text(path, prefix + "# The re-identification key never leaves this machine.\n" + PRIVATE_IGNORE + "\n")
+
+
+def given_name(full_name: str) -> str:
+    """A participant's given name when it is safe to replace on its own: two or more characters after the
+    surname, and not an ordinary word of jieba's dictionary (国庆 is a holiday, 海涛 waves; 建华 is a name)."""
+    from themeflow.deid.names import word_tags
+    from themeflow.deid.surnames import COMPOUND_SURNAMES, SURNAMES
+
+    name = full_name.strip()
+    surname = 2 if name[:2] in COMPOUND_SURNAMES else (1 if name[:1] in SURNAMES else 0)
+    given = name[surname:] if surname else ""
+    entry = word_tags().get(given)
+    if len(given) < 2 or len(name) > 4 or (entry is not None and not entry[1].startswith("nr")):
+        return ""
+    return given
 
 
 def prepare(workspace: Any, participants: Any, enabled: bool = True) -> Deidentifier:
