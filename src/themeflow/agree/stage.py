@@ -132,34 +132,13 @@ def resolve(ws: Workspace, path: Path | str) -> Path:
     return ws.root / path
 
 
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
 def _sheet_bytes(
     target: Path, columns: list[str], rows: list[dict[str, str]], book: codebook_mod.Codebook | None
 ) -> bytes:
-    """`sheet.sheet_bytes`, with the workbook's modified time pinned: openpyxl stamps the time of saving into
-    docProps/core.xml whatever `themeflow.xlsx` sets, so the same sheet would differ from second to second.
-    (Belongs in `themeflow.xlsx.normalise_zip`; harmless once it is done there.)"""
-    data = sheet.sheet_bytes(
+    """The consensus or a coder's copy, written like the coder sheet (same rows → same bytes)."""
+    return sheet.sheet_bytes(
         target, columns, rows, book.reference_rows() if book else [], book.code_ids if book else []
     )
-    if target.suffix.lower() == ".csv":
-        return data
-    import io
-    import zipfile
-
-    from themeflow.xlsx import normalise_zip
-
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as copy:
-        for info in source.infolist():
-            body = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", body)
-            copy.writestr(info.filename, body)
-    return normalise_zip(out.getvalue())
 
 
 def _rel(path: Path, ws: Workspace) -> str:
