@@ -331,11 +331,20 @@ def test_manual_unit_whose_text_repeats_is_refused(ws: Path) -> None:
 def test_sheet_whose_offsets_no_longer_hold_its_text_is_refused(ws: Path) -> None:
     rows = sheet_b()
     rows[1]["start"], rows[1]["end"] = "0", "5"
+    rows[1]["unit_id"] = "u-only-in-this-copy"  # the coder sheet cannot say where this unit is now
     write_sheet(ws / "sheets" / "units-li.xlsx", rows)
     result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
     assert result.exit_code == 2
     assert "units-li.xlsx row 3: start/end 0–5 no longer hold this unit's text in transcript T1" in result.output
     assert _nothing_written(ws)
+
+
+def test_a_copy_made_before_the_transcripts_changed_is_compared_where_its_units_are_now(ws: Path) -> None:
+    rows = sheet_b()
+    rows[1]["start"], rows[1]["end"] = "0", "5"  # stale offsets; the coder sheet knows the unit's place now
+    write_sheet(ws / "sheets" / "units-li.xlsx", rows)
+    result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
+    assert result.exit_code == 0, result.output
 
 
 def test_missing_column_is_refused(ws: Path) -> None:

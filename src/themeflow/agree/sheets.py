@@ -120,8 +120,15 @@ def _check_offsets(row: Row, start: int, end: int, body: str | None, path: Path)
         )
 
 
-def read_sheet(path: Path, known_codes: set[str], transcript: Callable[[str], str | None]) -> CoderSheet:
-    """Read and check one coder's sheet. `transcript(tid)` returns a normalised transcript or None."""
+def read_sheet(
+    path: Path,
+    known_codes: set[str],
+    transcript: Callable[[str], str | None],
+    current: dict[str, tuple[str, str, str]] | None = None,
+) -> CoderSheet:
+    """Read and check one coder's sheet. `transcript(tid)` returns a normalised transcript or None.
+    `current` maps unit ids to where the workspace coder sheet has them now (start, end, text): a copy made
+    before transcripts or de-identification changed is compared where its units are now."""
     path = Path(path)
     header, rows = sheet.read_rows(path)
     sheet.check_columns(header, path)
@@ -186,6 +193,9 @@ def read_sheet(path: Path, known_codes: set[str], transcript: Callable[[str], st
             if (row.get("status") or "").strip() == "orphaned":
                 result.orphaned += 1
                 continue
+            now = (current or {}).get(row.get("unit_id", "").strip())
+            if now is not None:
+                row["start"], row["end"], row["text"] = now
             start, end = _offset(row, "start", path), _offset(row, "end", path)
             _check_offsets(row, start, end, transcript(row["transcript_id"].strip()), path)
             result.spans.append(Span(row["transcript_id"].strip(), start, end, sheet.effective_code(row)))

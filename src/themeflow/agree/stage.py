@@ -172,7 +172,8 @@ def run(ws: Workspace, sheet_paths: list[Path] | None = None) -> AgreementResult
     sentences = participant_sentences(_read_segments(ws))
     reader = _transcript_reader(ws)
     known = set(book.code_ids)
-    sheets: list[CoderSheet] = [read_sheet(Path(p), known, reader) for p in sheet_paths]
+    current = _current_positions(ws)
+    sheets: list[CoderSheet] = [read_sheet(Path(p), known, reader, current) for p in sheet_paths]
     check_together(sheets)
     marked = [marks(sentences, s.spans) for s in sheets]
     codes = [(c.id, c.label.best("zh")) for c in book.codes]
@@ -245,6 +246,19 @@ def _carry_meeting_decisions(ws: Workspace, target: Path, consensus_rows: list[s
 def _next_numbered(folder: Path, stem: str, suffix: str) -> Path:
     numbers = [int(m.group(1)) for p in folder.glob(f"{stem}-*{suffix}") if (m := re.match(rf"{stem}-(\d+)", p.stem))]
     return folder / f"{stem}-{max(numbers, default=0) + 1:04d}{suffix}"
+
+
+def _current_positions(ws: Workspace) -> dict[str, tuple[str, str, str]]:
+    """Where the workspace coder sheet has each unit now (the code stage keeps it current), for copies made
+    before transcripts or de-identification settings changed."""
+    if not ws.sheet_path.exists():
+        return {}
+    _, rows = sheet.read_rows(ws.sheet_path)
+    return {
+        r["unit_id"]: (r.get("start", ""), r.get("end", ""), r.get("text", ""))
+        for r in rows
+        if r.get("unit_id") and r.get("status") != "orphaned"
+    }
 
 
 def _read_segments(ws: Workspace) -> list[dict[str, str]]:
