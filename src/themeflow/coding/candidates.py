@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from themeflow.coding.ids import unit_id
 from themeflow.coding.matcher import WEIGHTS, CompiledCode, SentenceMatcher
 from themeflow.ingest.segmenter import simplified_shadow
 
 
-@dataclass(frozen=True)
-class Sentence:
+class Sentence(NamedTuple):
+    """A participant sentence as the matcher sees it (a tuple: there are hundreds of thousands)."""
+
     transcript_id: str
     participant_id: str
     turn: str
