@@ -9,6 +9,7 @@ from pathlib import Path
 
 from themeflow import codebook as codebook_mod
 from themeflow import sheet as sheet_mod
+from themeflow.ingest.artefacts import segments_csv
 
 CODEBOOK = """\
 id: tiny
@@ -145,19 +146,7 @@ def build_workspace(root: Path, units: list[dict[str, str]] | None = None, extra
                 }
             )
             offset += len(line)
-    columns = [
-        "segment_id",
-        "transcript_id",
-        "participant_id",
-        "turn",
-        "speaker",
-        "role",
-        "start",
-        "end",
-        "text",
-        "tokens",
-    ]
-    (ingest / "segments.csv").write_text(_csv(columns, segments), encoding="utf-8")
+    (ingest / "segments.csv").write_text(segments_csv(segments), encoding="utf-8")
     (ingest / "participants.csv").write_text(_csv(list(PARTICIPANTS[0]), PARTICIPANTS), encoding="utf-8")
     code_dir = root / "analysis" / "02-code"
     code_dir.mkdir(parents=True)

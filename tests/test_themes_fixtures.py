@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 from themeflow import sheet
+from themeflow.ingest.artefacts import segments_csv
 
 CODEBOOK = """\
 id: mini
@@ -141,19 +142,7 @@ def make_workspace(
     (ingest / "transcripts").mkdir(parents=True, exist_ok=True)
     for tid, text in TEXTS.items():
         (ingest / "transcripts" / f"{tid}.txt").write_text(text, encoding="utf-8")
-    columns = [
-        "segment_id",
-        "transcript_id",
-        "participant_id",
-        "turn",
-        "speaker",
-        "role",
-        "start",
-        "end",
-        "text",
-        "tokens",
-    ]
-    (ingest / "segments.csv").write_text(_csv(columns, segments()), encoding="utf-8")
+    (ingest / "segments.csv").write_text(segments_csv(segments()), encoding="utf-8")
     if participants:
         pcols = ["participant_id", "file", "pseudonym", "sex", "age", "diagnosis", "interview_date"]
         prow = [dict(zip(pcols, p, strict=True)) for p in PARTICIPANTS]

@@ -73,6 +73,13 @@ def is_not_quote(row: Row) -> bool:
     return (row.get("quote") or "").strip().lower() in NOT_A_QUOTE
 
 
+def coder_names(value: str) -> list[str]:
+    """The people in a `coder` cell: one name, or several joined by commas (a consensus: "王, 李")."""
+    import re
+
+    return [name.strip() for name in re.split(r"[,，、;；/]", value or "") if name.strip()]
+
+
 def lock_file(path: Path) -> Path:
     """The lock file Excel / WPS leave beside a workbook while it is open."""
     return path.with_name("~$" + path.name)

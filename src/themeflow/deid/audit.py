@@ -152,7 +152,7 @@ def coder_names(ws: Any) -> list[str]:
         except InputError:
             rows = []
         for row in rows:
-            names.update(n.strip() for n in re.split(r"[,，、;；/]", row.get("coder", "")) if n.strip())
+            names.update(sheet.coder_names(row.get("coder", "")))
     return sorted(names)
 
 

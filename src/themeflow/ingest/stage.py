@@ -201,13 +201,13 @@ def codebook_terms(ws: Workspace) -> list[str]:
     if not path.exists():
         return []
     from themeflow import codebook as codebook_mod
-    from themeflow.ingest.segmenter import simplified_shadow
+    from themeflow.coding.matcher import codebook_terms as terms_of
 
     try:
         book = codebook_mod.load(path)
     except InputError:
         return []  # `themeflow code` reports codebook problems; ingest must not depend on them
-    return sorted({simplified_shadow(k) for c in book.codes for k in c.keywords})
+    return terms_of(book)
 
 
 def stage_inputs(

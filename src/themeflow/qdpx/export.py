@@ -163,11 +163,6 @@ def accepted_units(
     return units
 
 
-def coder_names(value: str) -> list[str]:
-    """The people in a `coder` cell: one name, or several joined by commas (a consensus)."""
-    return [name.strip() for name in re.split(r"[,，、;；/]", value) if name.strip()]
-
-
 def unit_notes(unit: dict[str, str], key: str) -> list[tuple[str, str, str]]:
     """The notes of one unit (guid, name, text): its memo, then its translation and quote (see `notes`)."""
     out: list[tuple[str, str, str]] = []
@@ -204,7 +199,7 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
         return f"{{{PROJECT_NS}}}{name}"
 
     # A consensus decided by several coders reads "王, 李": each is a user; the first is the coding's creator.
-    coders = sorted({name for u in units for name in coder_names(u.get("coder") or "")})
+    coders = sorted({name for u in units for name in sheet_mod.coder_names(u.get("coder") or "")})
     user_guid = {name: guid("user", name) for name in [DEFAULT_USER, *coders]}
     root = etree.Element(
         tag("Project"),
@@ -263,7 +258,7 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
             )
             for unit in (u for u in units if u["transcript_id"] == transcript_id):
                 key = f"{unit.get('unit_id') or ''}|{unit['start']}|{unit['end']}|{unit['code']}"
-                names = coder_names(unit.get("coder") or "")
+                names = sheet_mod.coder_names(unit.get("coder") or "")
                 user = user_guid[names[0]] if names else user_guid[DEFAULT_USER]
                 selection = etree.SubElement(
                     source,
