@@ -19,6 +19,7 @@ from themeflow.errors import InputError, Problem
 from themeflow.workspace import Workspace, holds_lock
 
 STAGE = "code"
+Vocabulary = list[tuple[str, int | None, str | None]]  # jieba user words: (word, frequency, tag)
 APPLIED_CODEBOOK = "codebook.yaml"
 
 
@@ -177,20 +178,20 @@ def _deidentify_orphans(rows: list[sheet.Row], deidentify: Callable[[str], str])
             row["text"] = deidentify(row.get("text", ""))
 
 
-def vocabulary_warnings(ws: Workspace, book: codebook_mod.Codebook, codebook_file: Path) -> list[str]:
+def vocabulary_warnings(ws: Workspace, words: Vocabulary, codebook_file: Path) -> list[str]:
     """Keywords match whole jieba tokens, and ingest adds the workspace codebook's keywords to jieba's
-    dictionary: coding with a codebook whose keywords ingest did not add can miss matches."""
+    dictionary: coding with a codebook whose keywords ingest did not add can miss matches. `words`: the user
+    vocabulary this codebook needs."""
     import json
 
     from themeflow.ingest.segmenter import vocabulary_digest
-    from themeflow.ingest.stage import vocabulary
 
     try:
         manifest = json.loads((ws.ingest_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
     used = (manifest.get("tool") or {}).get("user_vocabulary")
-    if used is None or used == vocabulary_digest(vocabulary(ws, codebook_terms(book))):
+    if used is None or used == vocabulary_digest(words):
         return []
     configured = codebook_file.resolve() == ws.codebook_file.resolve()
     advice = (
@@ -276,17 +277,16 @@ def _draft_all(
     ws: Workspace,
     book: codebook_mod.Codebook,
     codebook_file: Path,
+    words: Vocabulary,
     segments: list[dict[str, str]],
     transcripts: dict[str, str],
 ) -> list[Candidate]:
     """Candidates for every transcript: from the cache where a transcript and the codebook are unchanged,
     drafted (on both cores for large corpora) where not."""
     from themeflow.ingest.segmenter import Segmenter, simplified_shadow, vocabulary_digest
-    from themeflow.ingest.stage import vocabulary
 
     settings = ws.section("segmentation")
     engine = str(settings.get("engine", "jieba-fast"))
-    words = vocabulary(ws, codebook_terms(book))
     key = candidate_cache.global_key(codebook_file.read_bytes(), vocabulary_digest(words), engine)
     cached = candidate_cache.load(ws.private_dir, key)
     rows_by_transcript: dict[str, list[dict[str, str]]] = {}
@@ -345,11 +345,14 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         header, previous, problems = load_previous(previous_path, known)
 
     warnings = sheet_warnings(previous_path) if previous_path is not None else []
-    warnings += vocabulary_warnings(ws, book, codebook_file)
+    from themeflow.ingest.stage import vocabulary
+
+    words = vocabulary(ws, codebook_terms(book))  # the user words ingest should have used for this codebook
+    warnings += vocabulary_warnings(ws, words, codebook_file)
     warnings += [w for w in stray_sheets(ws) if previous_path is None or f"02-code/{previous_path.name} " not in w]
     segments = read_segments(ws.ingest_dir)
     transcripts = _read_transcripts(ws)
-    candidates = assign_ids(_draft_all(ws, book, codebook_file, segments, transcripts), transcripts)
+    candidates = assign_ids(_draft_all(ws, book, codebook_file, words, segments, transcripts), transcripts)
     participants = {r["transcript_id"]: r["participant_id"] for r in segments}
     sheet_name = previous_path.name if previous_path else sheet_path.name
     if previous_path is not None:
