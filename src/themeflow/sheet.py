@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from themeflow import fsio
+from themeflow import fsio, xlsx
 from themeflow.errors import InputError, Problem
 
 # Transcripts may hold very long lines; the csv module's default field limit (128 KiB) must not break reading.
@@ -380,13 +380,11 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
     `decision` and `final_code`, people's columns shaded, and a second worksheet listing the codebook."""
     import xlsxwriter
 
-    from themeflow.xlsx import FIXED_TIME
-
     out = io.BytesIO()
     workbook = xlsxwriter.Workbook(
         out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
     )
-    workbook.set_properties({"created": FIXED_TIME, "author": "themeflow"})
+    workbook.set_properties({"created": xlsx.FIXED_TIME, "author": "themeflow"})
     tool_head = workbook.add_format({"bold": True, "bg_color": "#DDE6F0", "valign": "top"})
     people_head = workbook.add_format({"bold": True, "bg_color": "#FFF4D6", "valign": "top"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
@@ -400,7 +398,9 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
         "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"}),
         "time": workbook.add_format({"num_format": "hh:mm:ss", "valign": "top"}),
     }
-    for number, row in enumerate(rows, start=1):
+    # Rows of text and numbers only (the usual case) are spliced in after XlsxWriter is done: see xlsx.py.
+    fast = not any(row.get(TYPES_KEY) for row in rows)
+    for number, row in enumerate([] if fast else rows, start=1):
         kinds = cell_kinds(row) if TYPES_KEY in row else {}
         for index, column in enumerate(columns):
             value = row.get(column, "")
@@ -455,4 +455,18 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
                 reference.write_string(number, index, str(entry[name]), wrap)
     reference.freeze_panes(1, 0)
     workbook.close()  # in memory, XlsxWriter dates every zip member 1980-01-01: same rows, same bytes
-    return out.getvalue()
+    if not fast or not rows:
+        return out.getvalue()
+    styles = [(wrap if name in WRAPPED else top).xf_index for name in columns]
+    cells = ([_plain_cell(column, row.get(column, "")) for column in columns] for row in rows)
+    return xlsx.splice_rows(
+        out.getvalue(), "xl/worksheets/sheet1.xml", xlsx.rows_xml(cells, styles, 2), len(rows) + 1, len(columns)
+    )
+
+
+def _plain_cell(column: str, value: str) -> xlsx.Cell:
+    """A cell of the fast path: a number where the column is numeric and the value reads as one, else text."""
+    numeric = _number(column, value)
+    if numeric is not None and xlsx.is_plain_number(numeric):
+        return numeric
+    return str(value) if value else None

@@ -1,0 +1,124 @@
+"""The coder sheet's .xlsx: rows spliced in after XlsxWriter (the fast path) read back exactly, in themeflow's
+reader and in openpyxl, and keep the workbook's styles, dropdowns, filter and codebook worksheet."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from themeflow import sheet, xlsx
+
+COLUMNS = [*sheet.SHEET_COLUMNS]
+CODEBOOK_ROWS = [{"id": "peer.company", "theme": "同伴", "label_zh": "陪伴"}]
+
+
+def _row(number: int, text: str, memo: str = "") -> dict[str, str]:
+    return {
+        "unit_id": f"u{number:04d}",
+        "transcript_id": "P01",
+        "participant_id": "P01",
+        "start": str(number * 10),
+        "end": str(number * 10 + 7),
+        "text": text,
+        "code": "peer.company",
+        "theme": "peer",
+        "evidence": "keyword:朋友",
+        "score": "2.5",
+        "memo": memo,
+    }
+
+
+def _read_back(tmp_path: Path, rows: list[dict[str, str]]) -> tuple[list[str], list[dict[str, str]], Path]:
+    path = tmp_path / "units.xlsx"
+    path.write_bytes(sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"]))
+    header, back = sheet.read_rows(path)
+    return header, back, path
+
+
+def _without_row_numbers(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{k: v for k, v in r.items() if not k.startswith("_") and v != ""} for r in rows]
+
+
+TRICKY = [
+    "我跟小组里的朋友一起去吃饭。",
+    "  前后有空格  ",
+    "a < b && c > d",
+    "_x0041_ 是字面的，不是转义",
+    "控制字符\x01在中间\x1f",
+    "表情😊和扩展B字𠀀",
+    "换行\n也在里面",
+    "引号\"和'单引号",
+]
+
+
+def test_tricky_text_reads_back_exactly(tmp_path: Path) -> None:
+    rows = [_row(i, text, memo=text) for i, text in enumerate(TRICKY, start=1)]
+    _, back, path = _read_back(tmp_path, rows)
+    # The reader trims tool columns (text); people's columns (memo) keep exactly what was there.
+    expected = [dict(r, text=r["text"].strip()) for r in rows]
+    assert _without_row_numbers(back) == _without_row_numbers(expected)
+    book = openpyxl.load_workbook(path)
+    units = book[sheet.DATA_SHEET]
+    texts = [units.cell(row=i + 2, column=COLUMNS.index("text") + 1).value for i in range(len(TRICKY))]
+    # openpyxl does not decode Excel's _xHHHH_ escapes (Excel and calamine do), so those two are left out.
+    plain = [i for i, t in enumerate(TRICKY) if "_x" not in t and "\x01" not in t]
+    assert [texts[i] for i in plain] == [TRICKY[i] for i in plain]
+    assert units.cell(row=2, column=COLUMNS.index("start") + 1).value == 10  # a number, not text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=40).filter(lambda t: t.strip() == t), min_size=1, max_size=8))
+def test_any_text_round_trips(tmp_path_factory, texts: list[str]) -> None:
+    # The reader trims tool columns, so generated texts have no outer whitespace (tested above separately).
+    # Carriage returns are normalised away by XML parsers: Excel, too, stores line breaks as \n.
+    texts = [t.replace("\r", "") or "空" for t in texts]
+    rows = [_row(i, text) for i, text in enumerate(texts, start=1)]
+    _, back, _ = _read_back(tmp_path_factory.mktemp("rt"), rows)
+    assert [r["text"] for r in back] == [t.strip() for t in texts]
+
+
+def test_workbook_keeps_styles_dropdowns_filter_and_codebook(tmp_path: Path) -> None:
+    rows = [_row(i, f"第{i}句话。") for i in range(1, 40)]
+    _, _, path = _read_back(tmp_path, rows)
+    book = openpyxl.load_workbook(path)
+    units = book[sheet.DATA_SHEET]
+    assert units.dimensions == f"A1:{xlsx.column_letter(len(COLUMNS) - 1)}{len(rows) + 1}"
+    assert units.freeze_panes == "A2"
+    assert units.auto_filter.ref == f"A1:{xlsx.column_letter(len(COLUMNS) - 1)}{len(rows) + 1}"
+    assert len(units.data_validations.dataValidation) == 2
+    text_cell = units.cell(row=2, column=COLUMNS.index("text") + 1)
+    assert text_cell.alignment.wrap_text and text_cell.alignment.vertical == "top"
+    assert book[sheet.CODEBOOK_SHEET]["A2"].value == "peer.company"
+
+
+def test_same_rows_same_bytes() -> None:
+    rows = [_row(i, f"第{i}句话。") for i in range(1, 5)]
+    first = sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"])
+    assert first == sheet.xlsx_bytes(COLUMNS, [dict(r) for r in rows], CODEBOOK_ROWS, ["peer.company"])
+    with zipfile.ZipFile(io.BytesIO(first)) as package:
+        assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_typed_people_cells_still_written_as_typed(tmp_path: Path) -> None:
+    rows = [_row(1, "一句话。"), _row(2, "另一句。")]
+    rows[0]["memo"] = "2021-07-12"
+    rows[0][sheet.TYPES_KEY] = "memo\x1edate"
+    path = tmp_path / "units.xlsx"
+    path.write_bytes(sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"]))
+    units = openpyxl.load_workbook(path)[sheet.DATA_SHEET]
+    assert units.cell(row=2, column=COLUMNS.index("memo") + 1).is_date
+    assert units.cell(row=3, column=COLUMNS.index("text") + 1).value == "另一句。"
+
+
+def test_overlong_text_is_cut_at_excels_limit() -> None:
+    assert len(xlsx._utf16_truncate("字" * 40000)) == xlsx.MAX_CELL_UTF16
+    assert len(xlsx._utf16_truncate("😊" * 20000)) == xlsx.MAX_CELL_UTF16 // 2  # two UTF-16 units each
+
+
+def test_column_letters() -> None:
+    assert [xlsx.column_letter(i) for i in (0, 25, 26, 51, 701, 702)] == ["A", "Z", "AA", "AZ", "ZZ", "AAA"]
