@@ -1,7 +1,8 @@
 """Map a function over items on both cores, for the heavy per-transcript work of ingest and code.
 
 Workers are forked, so they inherit what the parent prepared (jieba's dictionary with the user words, the
-compiled codebook, the de-identification detector) instead of rebuilding or pickling it. Where fork is not
+compiled codebook, the de-identification detector) and the items themselves instead of rebuilding or
+pickling them: only item numbers go to the workers, only results come back. Where fork is not
 available, or the work is small, the map runs in this process. Results come back in input order, so the
 output never depends on which worker finished first.
 """
@@ -15,12 +16,12 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-_TASK: list[tuple[Callable[[Any, Any], Any], Any]] = []
+_TASK: list[tuple[Callable[[Any, Any], Any], Any, Sequence[Any]]] = []
 
 
-def _call(item: Any) -> Any:
-    function, state = _TASK[0]
-    return function(state, item)
+def _call(index: int) -> Any:
+    function, state, items = _TASK[0]
+    return function(state, items[index])
 
 
 def can_fork() -> bool:
@@ -31,10 +32,10 @@ def fork_map(function: Callable[[Any, T], R], state: Any, items: Sequence[T], pr
     """`[function(state, item) for item in items]`, spread over `processes` forked workers when worthwhile."""
     if processes <= 1 or len(items) < 2 or not can_fork():
         return [function(state, item) for item in items]
-    _TASK[:] = [(function, state)]
+    _TASK[:] = [(function, state, items)]
     try:
         chunk = max(1, len(items) // (processes * 4))
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            return pool.map(_call, items, chunksize=chunk)
+            return pool.map(_call, range(len(items)), chunksize=chunk)
     finally:
         _TASK.clear()

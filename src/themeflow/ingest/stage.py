@@ -260,8 +260,11 @@ def _detect(deidentifier: Any, text: str) -> list[Any]:
     return deidentifier.detect(text)  # type: ignore[no-any-return]
 
 
-def _segment(segmenter: Segmenter, item: tuple[str, str, str]) -> tuple[str, list[dict[str, str]], list[str], int]:
-    return process_text(item[0], item[1], item[2], segmenter)
+def _segment(segmenter: Segmenter, item: tuple[str, str, str]) -> tuple[str, SegmentBlock, list[str], int]:
+    """One transcript segmented, its rows already as segments.csv lines (a worker sends back one string)."""
+    scheme, rows, warnings, turns = process_text(item[0], item[1], item[2], segmenter)
+    block = SegmentBlock.of_rows(rows)
+    return scheme, SegmentBlock(block.count, block.participant_count, block.csv_body()), warnings, turns
 
 
 def _process_pending(
@@ -286,8 +289,8 @@ def _process_pending(
             item.text, _ = deidentifier.apply(item.transcript_id, item.text, spans)
     segmenter = Segmenter(engine, words)
     segmented = fork_map(_segment, segmenter, [(p.text, p.transcript_id, p.participant_id) for p in pending], workers)
-    for item, (scheme, rows, warnings, turns) in zip(pending, segmented, strict=True):
-        if not rows:
+    for item, (scheme, block, warnings, turns) in zip(pending, segmented, strict=True):
+        if not block.count:
             result.skipped.append((item.rel, "has no speech to segment"))
             continue
         if item.participant_warning:
@@ -303,7 +306,7 @@ def _process_pending(
             cache_key,
             scheme,
             item.text,
-            SegmentBlock.of_rows(rows),
+            block,
             warnings,
             turns,
         )
