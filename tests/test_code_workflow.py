@@ -13,7 +13,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from conftest import TRANSCRIPT_A, invoke
-from themeflow import sheet
+from themeflow import fsio, sheet
 
 PEOPLE = ("decision", "final_code", "coder", "memo", "translation", "quote")
 
@@ -455,3 +455,43 @@ def test_a_sheet_saved_under_another_name_is_pointed_out(runner, workspace_dir: 
     result = invoke(runner, "code", "--workspace", ws)
     assert result.exit_code == 0
     assert "02-code/units.xlsm is not read" in " ".join(result.output.split())
+
+
+def test_a_rerun_reads_its_own_sheet_from_the_cache_and_an_edited_sheet_from_the_file(  # type: ignore[no-untyped-def]
+    runner, workspace_dir: Path, monkeypatch
+) -> None:
+    ws, units = _coded(runner, workspace_dir)
+    cache = workspace_dir / ".themeflow/cache/sheet-rows.json"
+    assert cache.exists() and oct(cache.stat().st_mode & 0o777) == "0o600"
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0  # every unit `kept` from now on
+    first = units.read_bytes()
+    reads: list[Path] = []
+    real_read = sheet.read_rows
+    monkeypatch.setattr(sheet, "read_rows", lambda path: reads.append(path) or real_read(path))
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    assert reads == [] and units.read_bytes() == first  # unchanged since written: not parsed again
+    unit = _rows(units)[0]["unit_id"]
+    reads.clear()
+    _edit(units, {unit: {"decision": "accept", "memo": "  同伴陪伴  "}})
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    assert units in reads  # saved by someone since: read from the file, and the edit is kept
+    assert _people(units)[unit][:4] == ("accept", "", "", "  同伴陪伴  ")
+    cache.write_text('{"sha256": "damaged', encoding="utf-8")
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    assert _people(units)[unit][0] == "accept"
+
+
+def test_cached_rows_are_what_the_reader_gets_from_the_written_sheet(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    rows = _rows(units)
+    _edit(
+        units,
+        {rows[0]["unit_id"]: {"decision": "接受", "memo": "第一行\r\n第二行\t", "coder": " 王 "}},
+        [{"transcript_id": "P1_a", "text": "我们经常一起吃饭。", "code": "T1.1", "decision": "accept"}],
+    )
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    header, read = sheet.read_rows(units)
+    from themeflow.coding import sheet_cache
+
+    cached = sheet_cache.load(workspace_dir / ".themeflow", fsio.sha256_file(units))
+    assert cached == (header, read)

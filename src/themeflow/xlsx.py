@@ -64,6 +64,12 @@ def _text_xml(text: str) -> str:
     return text
 
 
+def as_parsed(text: str) -> str:
+    """The text a reader gets back for a string cell written by `rows_xml` (control characters, \r among
+    them, travel as _xHHHH_ escapes and come back as they were): cut at Excel's limit."""
+    return _utf16_truncate(text)
+
+
 def rows_xml(rows: Iterable[Sequence[Cell]], styles: Sequence[int], first_row: int) -> str:
     """`<row>` elements for worksheet rows numbered from `first_row` (1-based). A row's cells are given column
     by column; None and "" are empty cells; str is text, int/float a number. `styles[i]` is the format index

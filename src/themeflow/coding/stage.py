@@ -11,7 +11,7 @@ from typing import Any
 from themeflow import codebook as codebook_mod
 from themeflow import fsio, lock, sheet
 from themeflow.coding import cache as candidate_cache
-from themeflow.coding import snapshot
+from themeflow.coding import sheet_cache, snapshot
 from themeflow.coding.candidates import Candidate, assign_ids, draft, sentences_from_segments
 from themeflow.coding.matcher import codebook_terms, compile_codebook
 from themeflow.coding.merge import merge
@@ -60,10 +60,13 @@ def _backup(current: Path, code_dir: Path) -> Path:
     return target
 
 
-def load_previous(path: Path, known_codes: set[str]) -> tuple[list[str], list[sheet.Row], list[Problem]]:
+def load_previous(
+    path: Path, known_codes: set[str], as_written: tuple[list[str], list[sheet.Row]] | None = None
+) -> tuple[list[str], list[sheet.Row], list[Problem]]:
     """Read the sheet people edited and find what they must fix (reported together with the merge's own
-    problems, so one run lists every problem)."""
-    header, rows = sheet.read_rows(path)
+    problems, so one run lists every problem). `as_written`: its header and rows from the cache, when the
+    file is still exactly what themeflow last wrote."""
+    header, rows = as_written if as_written is not None else sheet.read_rows(path)
     sheet.check_columns(header, path)
     problems = sheet.validate_rows(rows, path, known_codes)
     problems += removed_codes(rows, path, known_codes)
@@ -342,7 +345,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     if previous_path is not None:
         sheet.refuse_if_open(previous_path)
         read_digest = fsio.sha256_file(previous_path)
-        header, previous, problems = load_previous(previous_path, known)
+        header, previous, problems = load_previous(previous_path, known, sheet_cache.load(ws.private_dir, read_digest))
 
     warnings = sheet_warnings(previous_path) if previous_path is not None else []
     from themeflow.ingest.stage import vocabulary
@@ -385,6 +388,9 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     if previous_path is not None and previous_path.read_bytes() != data:
         backup = _backup(previous_path, ws.code_dir)
     fsio.write_if_changed(sheet_path, data)
+    as_read = sheet.rows_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
+    if as_read is not None:
+        sheet_cache.save(ws.private_dir, fsio.sha256_bytes(data), columns, as_read)
     if previous_path is not None and previous_path != sheet_path:
         previous_path.unlink()  # its content is in history/ and in the new sheet
     fsio.write_if_changed(applied_codebook_path(ws), codebook_file.read_bytes())

@@ -1,0 +1,48 @@
+"""The coder sheet as themeflow last wrote it (private, `.themeflow/cache/`), so a re-run need not parse its
+own .xlsx again: parsing 30,000 rows is most of a re-run's reading.
+
+The cache is keyed by the sha256 of the bytes written. When the sheet on disk still has that digest nobody
+has saved it since, and its rows are exactly `sheet.rows_as_read` of what was written; any other sheet (edited,
+replaced, restored) is read from the file. A missing or damaged cache only means reading the file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from themeflow import fsio
+from themeflow.sheet import Row
+
+CACHE_FILE = "sheet-rows.json"
+
+
+def _path(private_dir: Path) -> Path:
+    return private_dir / "cache" / CACHE_FILE
+
+
+def save(private_dir: Path, digest: str, header: list[str], rows: list[Row]) -> None:
+    """Remember `rows` (as `read_rows` would return them) for the sheet whose bytes have `digest`."""
+    data = {
+        "sha256": digest,
+        "header": header,
+        "rows": [[row["_row"]] + [row.get(name, "") for name in header] for row in rows],
+    }
+    fsio.write_text(_path(private_dir), json.dumps(data, ensure_ascii=False, separators=(",", ":")), mode=0o600)
+
+
+def load(private_dir: Path, digest: str) -> tuple[list[str], list[Row]] | None:
+    """(header, rows) of the sheet whose bytes have `digest`, if that is the sheet last written."""
+    try:
+        data = json.loads(_path(private_dir).read_text(encoding="utf-8"))
+        if data.get("sha256") != digest:
+            return None
+        header = [str(name) for name in data["header"]]
+        rows = []
+        for values in data["rows"]:
+            row = dict(zip(header, values[1:], strict=True))
+            row["_row"] = values[0]
+            rows.append(row)
+        return header, rows
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
