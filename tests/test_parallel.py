@@ -21,13 +21,6 @@ def test_fork_map_keeps_input_order() -> None:
     assert parallel.fork_map(_square, 1, items, 2) == [i * i + 1 for i in items]
 
 
-_serial_draft = candidates.draft
-
-
-def _draft_always_forked(sentences, codes, shadows=None, processes=1):  # type: ignore[no-untyped-def]
-    return _serial_draft(sentences, codes, shadows, processes, min_parallel=0)
-
-
 def _artefacts(root: Path) -> dict[str, bytes]:
     out = root / "analysis"
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
@@ -49,7 +42,7 @@ def test_parallel_ingest_and_code_match_one_process(runner, tmp_path: Path, monk
         )
         if forced:
             monkeypatch.setattr(stage, "MIN_PARALLEL_CHARS", 0)
-            monkeypatch.setattr("themeflow.coding.stage.draft", _draft_always_forked)
+            monkeypatch.setattr(candidates, "MIN_PARALLEL_SENTENCES", 0)
         assert invoke(runner, "ingest", "--workspace", str(root)).exit_code == 0
         assert invoke(runner, "code", "--workspace", str(root)).exit_code == 0
         results.append(_artefacts(root))

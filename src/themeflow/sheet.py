@@ -466,24 +466,29 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
 
 def rows_as_read(columns: list[str], rows: list[Row]) -> list[Row] | None:
     """What `read_rows` returns for the .xlsx that `xlsx_bytes(columns, rows, …)` writes, without writing or
-    reading it: numbers as the reader renders them, line breaks as XML parsers give them back, tool columns
-    trimmed, blank rows skipped, `_row` numbers. None when rows hold typed people's cells (not modelled).
-    A test pins this against the real round trip."""
+    reading it: numbers as the reader renders them, text cut at Excel's limit, tool columns trimmed, blank
+    rows skipped, `_row` numbers. None when rows hold typed people's cells (not modelled). A test pins this
+    against the real round trip."""
     if any(row.get(TYPES_KEY) for row in rows):
         return None
-    tool = [name in TOOL_COLUMNS for name in columns]
+    numeric = [(i, c) for i, c in enumerate(columns) if c in NUMERIC]
+    trimmed = [i for i, c in enumerate(columns) if c in TOOL_COLUMNS and c not in NUMERIC]
+    long_text = xlsx.MAX_CELL_UTF16 // 2  # shorter strings cannot exceed the limit
     out: list[Row] = []
     for number, row in enumerate(rows, start=2):
-        cells = []
-        for index, column in enumerate(columns):
-            value = _plain_cell(column, row.get(column, ""))
-            if value is None:
-                cells.append("")
-            elif isinstance(value, str):
-                text = xlsx.as_parsed(value)
-                cells.append(text.strip() if tool[index] else text)
-            else:
-                cells.append(_cell(float(f"{value:.16G}")))
+        cells = [row.get(column, "") or "" for column in columns]
+        if any(len(c) > long_text for c in cells):
+            cells = [xlsx.as_parsed(c) for c in cells]
+        for i in trimmed:
+            cells[i] = cells[i].strip()
+        for i, column in numeric:
+            if cells[i].isdigit() and cells[i].isascii() and (cells[i] == "0" or cells[i][0] != "0"):
+                continue  # an offset: read back as written
+            value = _plain_cell(column, cells[i])
+            if isinstance(value, str):
+                cells[i] = xlsx.as_parsed(value).strip()
+            elif value is not None:
+                cells[i] = _cell(float(f"{value:.16G}"))
         if any(c.strip() for c in cells):
             read = dict(zip(columns, cells, strict=True))
             read["_row"] = str(number)

@@ -28,11 +28,11 @@ def global_key(codebook_bytes: bytes, vocabulary: str, engine: str) -> str:
     return digest.hexdigest()
 
 
-def transcript_key(text: str, rows: list[dict[str, str]]) -> str:
+def transcript_key(text: str, segments_csv: str) -> str:
+    """A transcript's text and its lines of segments.csv (sentences, offsets, turns, roles, tokens)."""
     digest = hashlib.sha256(text.encode("utf-8"))
-    for row in rows:
-        digest.update("\x1f".join((row["turn"], row["role"], row["start"], row["end"], row["tokens"])).encode("utf-8"))
-        digest.update(b"\x1e")
+    digest.update(b"\x1e")
+    digest.update(segments_csv.encode("utf-8"))
     return digest.hexdigest()
 
 

@@ -9,11 +9,13 @@ whole; a longer unit takes in one neighbouring sentence on each side as context,
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from themeflow.coding.ids import unit_id
 from themeflow.coding.matcher import WEIGHTS, CompiledCode, SentenceMatcher
+from themeflow.ingest.artefacts import SegmentBlock
 from themeflow.ingest.segmenter import simplified_shadow
 
 
@@ -56,7 +58,7 @@ class Candidate:
         }
 
 
-def sentences_from_segments(rows: list[dict[str, str]]) -> list[Sentence]:
+def sentences_from_segments(rows: Iterable[dict[str, str]]) -> list[Sentence]:
     """Participant sentences only: interviewer speech is context, never coded."""
     return [
         Sentence(
@@ -153,12 +155,21 @@ def _draft_one(
     return draft_transcript(group, matcher, codes, shadows.get(group[0].transcript_id)) if group else []
 
 
+def _draft_block(
+    state: tuple[SentenceMatcher, list[CompiledCode], dict[str, str]], block: SegmentBlock
+) -> list[Candidate]:
+    return _draft_one(state, sentences_from_segments(block.rows))
+
+
+MIN_PARALLEL_SENTENCES = 20000  # below this, forking workers costs more than it saves
+
+
 def draft(
     sentences: list[Sentence],
     codes: list[CompiledCode],
     shadows: dict[str, str] | None = None,
     processes: int = 1,
-    min_parallel: int = 20000,
+    min_parallel: int = MIN_PARALLEL_SENTENCES,
 ) -> list[Candidate]:
     """Candidate units for every code, ordered by transcript, start, code. With `processes` > 1 and at least
     `min_parallel` sentences, transcripts are drafted in forked workers (same result, both cores)."""
@@ -170,9 +181,24 @@ def draft(
     groups = [by_transcript[t] for t in sorted(by_transcript)]
     state = (SentenceMatcher(codes), codes, shadows or {})
     workers = processes if len(sentences) >= min_parallel else 1
-    out = [c for part in fork_map(_draft_one, state, groups, workers) for c in part]
-    out.sort(key=lambda c: (c.transcript_id, c.start, c.end, c.code))
-    return out
+    return _ordered([c for part in fork_map(_draft_one, state, groups, workers) for c in part])
+
+
+def draft_blocks(
+    blocks: list[SegmentBlock], codes: list[CompiledCode], shadows: dict[str, str] | None = None, processes: int = 1
+) -> list[Candidate]:
+    """`draft` for transcripts given as blocks of segments.csv (one transcript each): the workers parse them,
+    so reading the segments costs the parent nothing."""
+    from themeflow.parallel import fork_map
+
+    state = (SentenceMatcher(codes), codes, shadows or {})
+    workers = processes if sum(b.participant_count for b in blocks) >= MIN_PARALLEL_SENTENCES else 1
+    return _ordered([c for part in fork_map(_draft_block, state, blocks, workers) for c in part])
+
+
+def _ordered(candidates: list[Candidate]) -> list[Candidate]:
+    candidates.sort(key=lambda c: (c.transcript_id, c.start, c.end, c.code))
+    return candidates
 
 
 def assign_ids(candidates: list[Candidate], transcripts: dict[str, str]) -> list[dict[str, str]]:

@@ -13,7 +13,7 @@ Pure: takes the previous sheet's rows, this run's candidate rows and the transcr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from themeflow.coding.ids import manual_unit_id
@@ -80,7 +80,7 @@ def merge(
     transcripts: dict[str, str],
     participants_by_transcript: dict[str, str],
     sheet_name: str,
-    speech: dict[str, list[tuple[int, int, str, str]]] | None = None,
+    speech: Mapping[str, list[tuple[int, int, str, str]]] | None = None,
     rewordings: Callable[[str], list[str]] | None = None,
 ) -> MergeResult:
     """`speech`: per transcript, its sentences as (start, end, turn, role); with it, a manual unit must lie

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,10 +12,11 @@ from themeflow import codebook as codebook_mod
 from themeflow import fsio, lock, sheet
 from themeflow.coding import cache as candidate_cache
 from themeflow.coding import sheet_cache, snapshot
-from themeflow.coding.candidates import Candidate, assign_ids, draft, sentences_from_segments
+from themeflow.coding.candidates import Candidate, assign_ids, draft_blocks
 from themeflow.coding.matcher import codebook_terms, compile_codebook
 from themeflow.coding.merge import merge
 from themeflow.errors import InputError, Problem
+from themeflow.ingest.artefacts import SegmentBlock, read_blocks
 from themeflow.workspace import Workspace, holds_lock
 
 STAGE = "code"
@@ -281,7 +282,7 @@ def _draft_all(
     book: codebook_mod.Codebook,
     codebook_file: Path,
     words: Vocabulary,
-    segments: list[dict[str, str]],
+    blocks: dict[str, SegmentBlock],
     transcripts: dict[str, str],
 ) -> list[Candidate]:
     """Candidates for every transcript: from the cache where a transcript and the codebook are unchanged,
@@ -292,29 +293,26 @@ def _draft_all(
     engine = str(settings.get("engine", "jieba-fast"))
     key = candidate_cache.global_key(codebook_file.read_bytes(), vocabulary_digest(words), engine)
     cached = candidate_cache.load(ws.private_dir, key)
-    rows_by_transcript: dict[str, list[dict[str, str]]] = {}
-    for row in segments:
-        rows_by_transcript.setdefault(row["transcript_id"], []).append(row)
     entries: dict[str, tuple[str, list[Candidate]]] = {}
-    to_draft: list[dict[str, str]] = []
+    to_draft: dict[str, SegmentBlock] = {}
     keys: dict[str, str] = {}
-    for transcript_id, rows in rows_by_transcript.items():
-        keys[transcript_id] = candidate_cache.transcript_key(transcripts.get(transcript_id, ""), rows)
+    for transcript_id, block in blocks.items():
+        keys[transcript_id] = candidate_cache.transcript_key(transcripts.get(transcript_id, ""), block.csv_body())
         hit = cached.get(transcript_id)
         if hit is not None and hit[0] == keys[transcript_id]:
             entries[transcript_id] = hit
         else:
-            to_draft += rows
+            to_draft[transcript_id] = block
     if to_draft:
         broken = codebook_mod.bad_token_patterns(book)
         if broken:
             raise InputError.from_problems([Problem(p.message, codebook_file.name, line=p.line) for p in broken])
         segmenter = Segmenter(engine, words)
         compiled = compile_codebook(book, segmenter.cut)
-        ids = {r["transcript_id"] for r in to_draft}
-        shadows = {tid: simplified_shadow(transcripts[tid]) for tid in ids if tid in transcripts}
-        drafted = draft(sentences_from_segments(to_draft), compiled, shadows, int(settings.get("processes", 2) or 1))
-        for transcript_id in ids:
+        shadows = {tid: simplified_shadow(transcripts[tid]) for tid in to_draft if tid in transcripts}
+        ordered = [to_draft[tid] for tid in sorted(to_draft)]
+        drafted = draft_blocks(ordered, compiled, shadows, int(settings.get("processes", 2) or 1))
+        for transcript_id in to_draft:
             entries[transcript_id] = (keys[transcript_id], [])
         for candidate in drafted:
             entries[candidate.transcript_id][1].append(candidate)
@@ -324,11 +322,30 @@ def _draft_all(
     return out
 
 
+class _Speech(Mapping[str, list[tuple[int, int, str, str]]]):
+    """Per transcript, its sentences as (start, end, turn, role), parsed only for the transcripts asked about
+    (the merge asks for those with new manual units)."""
+
+    def __init__(self, blocks: dict[str, SegmentBlock]) -> None:
+        self._blocks = blocks
+        self._parsed: dict[str, list[tuple[int, int, str, str]]] = {}
+
+    def __getitem__(self, transcript_id: str) -> list[tuple[int, int, str, str]]:
+        if transcript_id not in self._parsed:
+            rows = self._blocks[transcript_id].rows
+            self._parsed[transcript_id] = [(int(r["start"]), int(r["end"]), r["turn"], r["role"]) for r in rows]
+        return self._parsed[transcript_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._blocks)
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+
 @holds_lock
 def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     """Draft candidates with the codebook and merge them into the coder sheet (02-code/units.xlsx)."""
-    from themeflow.ingest.artefacts import read_segments
-
     codebook_file = Path(codebook_file) if codebook_file else ws.codebook_file
     book = codebook_mod.load(codebook_file)
     sheet_path = ws.sheet_path
@@ -353,20 +370,16 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     words = vocabulary(ws, codebook_terms(book))  # the user words ingest should have used for this codebook
     warnings += vocabulary_warnings(ws, words, codebook_file)
     warnings += [w for w in stray_sheets(ws) if previous_path is None or f"02-code/{previous_path.name} " not in w]
-    segments = read_segments(ws.ingest_dir)
+    blocks = read_blocks(ws.ingest_dir)
     transcripts = _read_transcripts(ws)
-    candidates = assign_ids(_draft_all(ws, book, codebook_file, words, segments, transcripts), transcripts)
-    participants = {r["transcript_id"]: r["participant_id"] for r in segments}
+    candidates = assign_ids(_draft_all(ws, book, codebook_file, words, blocks, transcripts), transcripts)
+    participants = {tid: block.first_row().get("participant_id", "") for tid, block in blocks.items()}
     sheet_name = previous_path.name if previous_path else sheet_path.name
     if previous_path is not None:
         restored, notes = restore_deleted_rows(snapshot.load(ws.private_dir), previous, candidates, sheet_name)
         previous += restored
         warnings += notes
-    speech: dict[str, list[tuple[int, int, str, str]]] = {}
-    for row in segments:
-        speech.setdefault(row["transcript_id"], []).append(
-            (int(row["start"]), int(row["end"]), row["turn"], row["role"])
-        )
+    speech = _Speech(blocks)
     deid_forms = deid_rewordings(ws) if previous else None
     merged = merge(
         previous, candidates, transcripts, participants, sheet_name, speech, deid_forms[0] if deid_forms else None

@@ -52,6 +52,13 @@ class SegmentBlock:
             self._rows = [dict(zip(SEGMENT_COLUMNS, values, strict=False)) for values in reader]
         return self._rows
 
+    def first_row(self) -> dict[str, str]:
+        """The block's first row, parsing nothing else."""
+        if self._rows is not None:
+            return self._rows[0] if self._rows else {}
+        values = next(csv.reader(io.StringIO(self.raw or "", newline="")), [])
+        return dict(zip(SEGMENT_COLUMNS, values, strict=False))
+
     def csv_body(self) -> str:
         if self.raw is not None:
             return self.raw
@@ -78,36 +85,58 @@ def outputs_intact(ingest_dir: Path) -> bool:
 
 
 def read_previous(ingest_dir: Path) -> tuple[dict[str, Any], dict[str, SegmentBlock]]:
-    """The last run's manifest entries and each transcript's block of segments.csv.
-
-    segments.csv holds each transcript's rows together, in sorted order, one line per row (sentences never
-    cross a line), with the row counts in the manifest: blocks are cut out by count and checked by their
-    segment ids, without parsing. Anything unexpected falls back to parsing; a damaged cache is rebuilt."""
-    manifest_path = ingest_dir / "manifest.json"
-    segments_path = ingest_dir / "segments.csv"
-    if not manifest_path.exists() or not segments_path.exists() or not outputs_intact(ingest_dir):
+    """The last run's manifest entries and each transcript's block of segments.csv, when both are exactly what
+    that run wrote (anything else is rebuilt from the sources: a damaged cache is never trusted)."""
+    if not (ingest_dir / "manifest.json").exists() or not (ingest_dir / "segments.csv").exists():
+        return {}, {}
+    if not outputs_intact(ingest_dir):
         return {}, {}
     try:
-        transcripts = json.loads(manifest_path.read_text(encoding="utf-8")).get("transcripts", {})
-        lines = segments_path.read_text(encoding="utf-8").splitlines(keepends=True)
-        if not lines or lines[0].rstrip("\r\n") != ",".join(SEGMENT_COLUMNS):
-            return {}, {}
-        blocks: dict[str, SegmentBlock] = {}
-        position = 1
-        for transcript_id in sorted(transcripts):
-            entry = transcripts[transcript_id]
-            count = int(entry["segments"])
-            chunk = lines[position : position + count]
-            ends = chunk[:1] + chunk[-1:]
-            if len(chunk) != count or not all(_starts_with_id(line, transcript_id) for line in ends):
-                return transcripts, parse_blocks(lines)
-            blocks[transcript_id] = SegmentBlock(count, int(entry["participant_segments"]), "".join(chunk))
-            position += count
-        if position != len(lines):
-            return transcripts, parse_blocks(lines)
-        return transcripts, blocks
+        return _read_blocks(ingest_dir)
     except (ValueError, KeyError, TypeError, OSError, csv.Error):
         return {}, {}
+
+
+def read_blocks(ingest_dir: Path) -> dict[str, SegmentBlock]:
+    """Each transcript's block of segments.csv, for the stages after ingest: cut out, not parsed, when the file
+    is laid out as the manifest says; parsed when not (edited by hand, no manifest)."""
+    path = ingest_dir / "segments.csv"
+    if not path.exists():
+        raise UsageError("no ingested transcripts yet", file=path, hint="run `themeflow ingest` first")
+    try:
+        transcripts, blocks = _read_blocks(ingest_dir)
+    except (ValueError, KeyError, TypeError, csv.Error):
+        transcripts, blocks = {}, {}
+    if transcripts:
+        return blocks
+    return parse_blocks(path.read_text(encoding="utf-8").splitlines(keepends=True))
+
+
+def _read_blocks(ingest_dir: Path) -> tuple[dict[str, Any], dict[str, SegmentBlock]]:
+    """segments.csv holds each transcript's rows together, in sorted order, one line per row (sentences never
+    cross a line), with the row counts in the manifest: blocks are cut out by count and checked by their
+    segment ids, without parsing. Anything unexpected falls back to parsing. ({}, {}) without a manifest."""
+    manifest_path = ingest_dir / "manifest.json"
+    if not manifest_path.exists():
+        return {}, {}
+    transcripts = json.loads(manifest_path.read_text(encoding="utf-8")).get("transcripts", {})
+    lines = (ingest_dir / "segments.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n") != ",".join(SEGMENT_COLUMNS):
+        return {}, {}
+    blocks: dict[str, SegmentBlock] = {}
+    position = 1
+    for transcript_id in sorted(transcripts):
+        entry = transcripts[transcript_id]
+        count = int(entry["segments"])
+        chunk = lines[position : position + count]
+        ends = chunk[:1] + chunk[-1:]
+        if len(chunk) != count or not all(_starts_with_id(line, transcript_id) for line in ends):
+            return transcripts, parse_blocks(lines)
+        blocks[transcript_id] = SegmentBlock(count, int(entry["participant_segments"]), "".join(chunk))
+        position += count
+    if position != len(lines):
+        return transcripts, parse_blocks(lines)
+    return transcripts, blocks
 
 
 def parse_blocks(lines: list[str]) -> dict[str, SegmentBlock]:
