@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,24 @@ def _square(offset: int, item: int) -> int:
 def test_fork_map_keeps_input_order() -> None:
     items = list(range(50))
     assert parallel.fork_map(_square, 1, items, 2) == [i * i + 1 for i in items]
+
+
+def _pid_and_sum(numbers: list[int]) -> tuple[int, int]:
+    return os.getpid(), sum(numbers)
+
+
+def _fails(message: str) -> None:
+    raise OSError(message)
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="this platform cannot fork worker processes")
+def test_fork_call_runs_elsewhere_and_hands_back_result_or_error() -> None:
+    wait = parallel.fork_call(_pid_and_sum, list(range(10)))
+    pid, total = wait()
+    assert total == 45 and pid != os.getpid()
+    failing = parallel.fork_call(_fails, "disk full")
+    with pytest.raises(OSError, match="disk full"):
+        failing()
 
 
 def _artefacts(root: Path) -> dict[str, bytes]:

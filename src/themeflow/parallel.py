@@ -39,3 +39,37 @@ def fork_map(function: Callable[[Any, T], R], state: Any, items: Sequence[T], pr
             return pool.map(_call, range(len(items)), chunksize=chunk)
     finally:
         _TASK.clear()
+
+
+def fork_call(function: Callable[..., R], *args: Any) -> Callable[[], R]:
+    """Start `function(*args)` in a forked process and return a function that waits for its result (raising
+    what it raised). The arguments are inherited, not pickled; only the result comes back. Where fork is not
+    available the call runs here, at once. Callers always wait, also when their own work fails."""
+    if not can_fork():
+        result = function(*args)
+        return lambda: result
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def target() -> None:
+        try:
+            send.send((True, function(*args)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting parent, which raises it
+            send.send((False, exc))
+
+    process = context.Process(target=target, daemon=True)
+    process.start()
+    send.close()
+
+    def wait() -> R:
+        try:
+            ok, value = receive.recv()
+        except EOFError:
+            process.join()
+            raise RuntimeError(f"a worker process ended without a result (exit code {process.exitcode})") from None
+        process.join()
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    return wait

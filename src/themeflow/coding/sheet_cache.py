@@ -21,14 +21,16 @@ def _path(private_dir: Path) -> Path:
     return private_dir / "cache" / CACHE_FILE
 
 
-def save(private_dir: Path, digest: str, header: list[str], rows: list[Row]) -> None:
-    """Remember `rows` (as `read_rows` would return them) for the sheet whose bytes have `digest`."""
-    data = {
-        "sha256": digest,
-        "header": header,
-        "rows": [[row["_row"]] + [row.get(name, "") for name in header] for row in rows],
-    }
-    fsio.write_text(_path(private_dir), json.dumps(data, ensure_ascii=False, separators=(",", ":")), mode=0o600)
+def encode(header: list[str], rows: list[Row]) -> str:
+    """The cache's JSON for `rows` (as `read_rows` would return them), but for the digest (see `save`)."""
+    data = {"header": header, "rows": [[row["_row"]] + [row.get(name, "") for name in header] for row in rows]}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def save(private_dir: Path, digest: str, encoded: str) -> None:
+    """Remember encoded rows for the sheet whose bytes have `digest`."""
+    text = '{"sha256":' + json.dumps(digest) + "," + encoded[1:]
+    fsio.write_text(_path(private_dir), text, mode=0o600)
 
 
 def load(private_dir: Path, digest: str) -> tuple[list[str], list[Row]] | None:

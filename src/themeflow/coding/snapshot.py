@@ -36,6 +36,10 @@ def load(private_dir: Path) -> dict[str, dict[str, str]]:
         return {}
 
 
-def save(private_dir: Path, rows: list[Row]) -> None:
-    text = json.dumps(people_values(rows), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    fsio.write_text(private_dir / "cache" / SNAPSHOT_FILE, text, mode=0o600)
+def encode(rows: list[Row]) -> str:
+    return json.dumps(people_values(rows), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def save(private_dir: Path, encoded: str) -> None:
+    """Remember what `encode` made of the rows just written."""
+    fsio.write_text(private_dir / "cache" / SNAPSHOT_FILE, encoded, mode=0o600)

@@ -17,6 +17,7 @@ from themeflow.coding.matcher import codebook_terms, compile_codebook
 from themeflow.coding.merge import merge
 from themeflow.errors import InputError, Problem
 from themeflow.ingest.artefacts import SegmentBlock, read_blocks
+from themeflow.parallel import fork_call
 from themeflow.workspace import Workspace, holds_lock
 
 STAGE = "code"
@@ -343,6 +344,33 @@ class _Speech(Mapping[str, list[tuple[int, int, str, str]]]):
         return len(self._blocks)
 
 
+@dataclass
+class _SheetWrite:
+    """Build the coder sheet's bytes, keep the old sheet in history/ and write the new one atomically."""
+
+    path: Path
+    previous_path: Path | None
+    read_digest: str
+    columns: list[str]
+    rows: list[sheet.Row]
+    codebook_rows: list[sheet.Row]
+    codes: list[str]
+    code_dir: Path
+
+    def run(self) -> tuple[str, str, Path | None]:
+        """(outcome, sha256 of the bytes written, backup): outcome "written", or "saved meanwhile" when someone
+        saved the sheet since it was read (then nothing is written: their edits win)."""
+        data = sheet.sheet_bytes(self.path, self.columns, self.rows, self.codebook_rows, self.codes)
+        backup = None
+        if self.previous_path is not None:
+            if fsio.sha256_file(self.previous_path) != self.read_digest:
+                return "saved meanwhile", "", None
+            if self.previous_path.read_bytes() != data:
+                backup = _backup(self.previous_path, self.code_dir)
+        fsio.write_if_changed(self.path, data)
+        return "written", fsio.sha256_bytes(data), backup
+
+
 @holds_lock
 def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     """Draft candidates with the codebook and merge them into the coder sheet (02-code/units.xlsx)."""
@@ -388,29 +416,33 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         _deidentify_orphans(merged.rows, deid_forms[1])
     _stop(problems + merged.problems)
     columns = sheet.ordered_columns(header, merged.rows)
-    data = sheet.sheet_bytes(sheet_path, columns, merged.rows, book.reference_rows(), book.code_ids)
-
-    backup = None
-    if previous_path is not None and fsio.sha256_file(previous_path) != read_digest:
+    write = _SheetWrite(
+        sheet_path, previous_path, read_digest, columns, merged.rows, book.reference_rows(), book.code_ids, ws.code_dir
+    )
+    # The sheet is built and written in a forked worker while this process prepares the caches.
+    written = fork_call(write.run)
+    try:
+        as_read = sheet.rows_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
+        encoded = sheet_cache.encode(columns, as_read) if as_read is not None else None
+        people = snapshot.encode(merged.rows)
+    finally:
+        outcome, digest, backup = written()
+    if outcome == "saved meanwhile":
         # Someone saved the sheet (Excel, WPS) while this run was working: their edits win; nothing is written.
         raise InputError(
             "the sheet was saved by someone else while themeflow was running",
-            file=previous_path.name,
+            file=previous_path.name if previous_path else sheet_path.name,
             hint="nothing was written; run `themeflow code` again to include those edits",
         )
-    if previous_path is not None and previous_path.read_bytes() != data:
-        backup = _backup(previous_path, ws.code_dir)
-    fsio.write_if_changed(sheet_path, data)
-    as_read = sheet.rows_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
-    if as_read is not None:
-        sheet_cache.save(ws.private_dir, fsio.sha256_bytes(data), columns, as_read)
+    snapshot.save(ws.private_dir, people)
+    if encoded is not None:
+        sheet_cache.save(ws.private_dir, digest, encoded)
     if previous_path is not None and previous_path != sheet_path:
         previous_path.unlink()  # its content is in history/ and in the new sheet
     fsio.write_if_changed(applied_codebook_path(ws), codebook_file.read_bytes())
     decisions = {"pending": 0, "accept": 0, "reject": 0}
     for row in merged.rows:
         decisions[sheet.normalise_decision(row.get("decision", "")) or "pending"] += 1
-    snapshot.save(ws.private_dir, merged.rows)
     outs = lock.hash_paths([sheet_path, applied_codebook_path(ws)], ws.root)
     lock.write(
         ws.code_dir,
