@@ -47,12 +47,20 @@ class ThemeflowError(Exception):
         self.problems = problems or []
         super().__init__(str(self.problem))
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        # Raised in a forked worker, the error reaches the parent whole (file, row, hint, problems).
+        return _rebuild, (type(self), self.problem, self.hint, self.problems)
+
     def lines(self) -> list[str]:
         """Every message line the CLI should print, first the headline, then one per problem."""
         out = [str(self.problem)] + [str(p) for p in self.problems]
         if self.hint:
             out.append(f"hint: {self.hint}")
         return out
+
+
+def _rebuild(kind: type[ThemeflowError], problem: Problem, hint: str | None, problems: list[Problem]) -> ThemeflowError:
+    return kind(problem.message, file=problem.file, row=problem.row, line=problem.line, hint=hint, problems=problems)
 
 
 class InputError(ThemeflowError):

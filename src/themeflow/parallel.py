@@ -57,7 +57,7 @@ def fork_call(function: Callable[..., R], *args: Any) -> Callable[[], R]:
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting parent, which raises it
             send.send((False, exc))
 
-    process = context.Process(target=target, daemon=True)
+    process = context.Process(target=target)  # not a daemon: it may fork workers of its own
     process.start()
     send.close()
 
@@ -73,3 +73,12 @@ def fork_call(function: Callable[..., R], *args: Any) -> Callable[[], R]:
         return value  # type: ignore[no-any-return]
 
     return wait
+
+
+def finish(wait: Callable[[], Any]) -> None:
+    """Wait for a `fork_call` whose result no longer matters (the caller is failing with an error of its
+    own): the worker is never left running, and its own error does not replace the caller's."""
+    try:
+        wait()
+    except Exception:  # noqa: BLE001, S110 - the caller's error is the one to report
+        pass

@@ -17,7 +17,7 @@ from themeflow.coding.matcher import codebook_terms, compile_codebook
 from themeflow.coding.merge import merge
 from themeflow.errors import InputError, Problem
 from themeflow.ingest.artefacts import SegmentBlock, read_blocks
-from themeflow.parallel import fork_call
+from themeflow.parallel import finish, fork_call
 from themeflow.workspace import Workspace, holds_lock
 
 STAGE = "code"
@@ -278,46 +278,70 @@ def restore_deleted_rows(
     return restored, notes
 
 
-def _draft_all(
+@dataclass
+class _DraftPlan:
+    """Which transcripts the candidate cache answers and which must be drafted again."""
+
+    cache_key: str
+    transcript_keys: dict[str, str]
+    cached: dict[str, tuple[str, list[Candidate]]]
+    to_draft: dict[str, SegmentBlock]
+
+
+def _plan_drafting(
+    ws: Workspace, codebook_file: Path, words: Vocabulary, blocks: dict[str, SegmentBlock], transcripts: dict[str, str]
+) -> _DraftPlan:
+    from themeflow.ingest.segmenter import vocabulary_digest
+
+    engine = str(ws.section("segmentation").get("engine", "jieba-fast"))
+    key = candidate_cache.global_key(codebook_file.read_bytes(), vocabulary_digest(words), engine)
+    cached = candidate_cache.load(ws.private_dir, key)
+    plan = _DraftPlan(key, {}, {}, {})
+    for transcript_id, block in blocks.items():
+        plan.transcript_keys[transcript_id] = candidate_cache.transcript_key(
+            transcripts.get(transcript_id, ""), block.csv_body()
+        )
+        hit = cached.get(transcript_id)
+        if hit is not None and hit[0] == plan.transcript_keys[transcript_id]:
+            plan.cached[transcript_id] = hit
+        else:
+            plan.to_draft[transcript_id] = block
+    return plan
+
+
+def _draft_changed(
     ws: Workspace,
     book: codebook_mod.Codebook,
     codebook_file: Path,
     words: Vocabulary,
-    blocks: dict[str, SegmentBlock],
+    to_draft: dict[str, SegmentBlock],
     transcripts: dict[str, str],
 ) -> list[Candidate]:
-    """Candidates for every transcript: from the cache where a transcript and the codebook are unchanged,
-    drafted (on both cores for large corpora) where not."""
-    from themeflow.ingest.segmenter import Segmenter, simplified_shadow, vocabulary_digest
+    """Draft the transcripts the cache could not answer (on both cores for large corpora)."""
+    from themeflow.ingest.segmenter import Segmenter, simplified_shadow
 
+    if not to_draft:
+        return []
+    broken = codebook_mod.bad_token_patterns(book)
+    if broken:
+        raise InputError.from_problems([Problem(p.message, codebook_file.name, line=p.line) for p in broken])
     settings = ws.section("segmentation")
-    engine = str(settings.get("engine", "jieba-fast"))
-    key = candidate_cache.global_key(codebook_file.read_bytes(), vocabulary_digest(words), engine)
-    cached = candidate_cache.load(ws.private_dir, key)
-    entries: dict[str, tuple[str, list[Candidate]]] = {}
-    to_draft: dict[str, SegmentBlock] = {}
-    keys: dict[str, str] = {}
-    for transcript_id, block in blocks.items():
-        keys[transcript_id] = candidate_cache.transcript_key(transcripts.get(transcript_id, ""), block.csv_body())
-        hit = cached.get(transcript_id)
-        if hit is not None and hit[0] == keys[transcript_id]:
-            entries[transcript_id] = hit
-        else:
-            to_draft[transcript_id] = block
-    if to_draft:
-        broken = codebook_mod.bad_token_patterns(book)
-        if broken:
-            raise InputError.from_problems([Problem(p.message, codebook_file.name, line=p.line) for p in broken])
-        segmenter = Segmenter(engine, words)
-        compiled = compile_codebook(book, segmenter.cut)
-        shadows = {tid: simplified_shadow(transcripts[tid]) for tid in to_draft if tid in transcripts}
-        ordered = [to_draft[tid] for tid in sorted(to_draft)]
-        drafted = draft_blocks(ordered, compiled, shadows, int(settings.get("processes", 2) or 1))
-        for transcript_id in to_draft:
-            entries[transcript_id] = (keys[transcript_id], [])
+    segmenter = Segmenter(str(settings.get("engine", "jieba-fast")), words)
+    compiled = compile_codebook(book, segmenter.cut)
+    shadows = {tid: simplified_shadow(transcripts[tid]) for tid in to_draft if tid in transcripts}
+    ordered = [to_draft[tid] for tid in sorted(to_draft)]
+    return draft_blocks(ordered, compiled, shadows, int(settings.get("processes", 2) or 1))
+
+
+def _all_candidates(ws: Workspace, plan: _DraftPlan, drafted: list[Candidate]) -> list[Candidate]:
+    """Cached and newly drafted candidates, in order; the cache is updated when anything was drafted."""
+    entries = dict(plan.cached)
+    if plan.to_draft:
+        for transcript_id in plan.to_draft:
+            entries[transcript_id] = (plan.transcript_keys[transcript_id], [])
         for candidate in drafted:
             entries[candidate.transcript_id][1].append(candidate)
-        candidate_cache.save(ws.private_dir, key, entries)
+        candidate_cache.save(ws.private_dir, plan.cache_key, entries)
     out = [c for _, found in entries.values() for c in found]
     out.sort(key=lambda c: (c.transcript_id, c.start, c.end, c.code))
     return out
@@ -382,33 +406,42 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     previous_path = sheet_path if sheet_path.exists() else None
     if previous_path is None and _other_format(sheet_path).exists():
         previous_path = _other_format(sheet_path)  # sheet_format changed: carry the sheet over, never both
-    known = set(book.code_ids)
-    header: list[str] = []
-    previous: list[sheet.Row] = []
-    problems: list[Problem] = []
-    read_digest = ""
-    if previous_path is not None:
-        sheet.refuse_if_open(previous_path)
-        read_digest = fsio.sha256_file(previous_path)
-        header, previous, problems = load_previous(previous_path, known, sheet_cache.load(ws.private_dir, read_digest))
-
-    warnings = sheet_warnings(previous_path) if previous_path is not None else []
     from themeflow.ingest.stage import vocabulary
 
     words = vocabulary(ws, codebook_terms(book))  # the user words ingest should have used for this codebook
-    warnings += vocabulary_warnings(ws, words, codebook_file)
-    warnings += [w for w in stray_sheets(ws) if previous_path is None or f"02-code/{previous_path.name} " not in w]
     blocks = read_blocks(ws.ingest_dir)
     transcripts = _read_transcripts(ws)
-    candidates = assign_ids(_draft_all(ws, book, codebook_file, words, blocks, transcripts), transcripts)
+    plan = _plan_drafting(ws, codebook_file, words, blocks, transcripts)
+    # Drafting (and importing spaCy for it) runs in a forked worker while this process reads the sheet.
+    drafting = fork_call(_draft_changed, ws, book, codebook_file, words, plan.to_draft, transcripts)
+    try:
+        known = set(book.code_ids)
+        header: list[str] = []
+        previous: list[sheet.Row] = []
+        problems: list[Problem] = []
+        read_digest = ""
+        if previous_path is not None:
+            sheet.refuse_if_open(previous_path)
+            read_digest = fsio.sha256_file(previous_path)
+            cached_sheet = sheet_cache.load(ws.private_dir, read_digest)
+            header, previous, problems = load_previous(previous_path, known, cached_sheet)
+        warnings = sheet_warnings(previous_path) if previous_path is not None else []
+        warnings += vocabulary_warnings(ws, words, codebook_file)
+        warnings += [w for w in stray_sheets(ws) if previous_path is None or f"02-code/{previous_path.name} " not in w]
+        remembered = snapshot.load(ws.private_dir) if previous_path is not None else {}
+        deid_forms = deid_rewordings(ws) if previous else None
+    except BaseException:
+        finish(drafting)  # this process's error is the one to report
+        raise
+    drafted = drafting()
+    candidates = assign_ids(_all_candidates(ws, plan, drafted), transcripts)
     participants = {tid: block.first_row().get("participant_id", "") for tid, block in blocks.items()}
     sheet_name = previous_path.name if previous_path else sheet_path.name
     if previous_path is not None:
-        restored, notes = restore_deleted_rows(snapshot.load(ws.private_dir), previous, candidates, sheet_name)
+        restored, notes = restore_deleted_rows(remembered, previous, candidates, sheet_name)
         previous += restored
         warnings += notes
     speech = _Speech(blocks)
-    deid_forms = deid_rewordings(ws) if previous else None
     merged = merge(
         previous, candidates, transcripts, participants, sheet_name, speech, deid_forms[0] if deid_forms else None
     )
@@ -425,8 +458,10 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         as_read = sheet.rows_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
         encoded = sheet_cache.encode(columns, as_read) if as_read is not None else None
         people = snapshot.encode(merged.rows)
-    finally:
-        outcome, digest, backup = written()
+    except BaseException:
+        finish(written)
+        raise
+    outcome, digest, backup = written()
     if outcome == "saved meanwhile":
         # Someone saved the sheet (Excel, WPS) while this run was working: their edits win; nothing is written.
         raise InputError(
