@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -32,12 +33,17 @@ def _fails(message: str) -> None:
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="this platform cannot fork worker processes")
 def test_fork_call_runs_elsewhere_and_hands_back_result_or_error() -> None:
-    wait = parallel.fork_call(_pid_and_sum, list(range(10)))
-    pid, total = wait()
+    pid, total = parallel.fork_call(_pid_and_sum, list(range(10))).result()
     assert total == 45 and pid != os.getpid()
-    failing = parallel.fork_call(_fails, "disk full")
     with pytest.raises(OSError, match="disk full"):
-        failing()
+        parallel.fork_call(_fails, "disk full").result()
+    parallel.fork_call(_fails, "ignored").finish()  # the caller's own error is the one that counts
+    slow = parallel.fork_call(time.sleep, 30)
+    started = time.monotonic()
+    slow.cancel()
+    assert time.monotonic() - started < 10 and slow._process.exitcode is not None
+    pid, total = parallel.done(_pid_and_sum, [1, 2]).result()
+    assert pid == os.getpid() and total == 3
 
 
 def _artefacts(root: Path) -> dict[str, bytes]:

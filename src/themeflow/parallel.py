@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -41,13 +41,66 @@ def fork_map(function: Callable[[Any, T], R], state: Any, items: Sequence[T], pr
         _TASK.clear()
 
 
-def fork_call(function: Callable[..., R], *args: Any) -> Callable[[], R]:
-    """Start `function(*args)` in a forked process and return a function that waits for its result (raising
-    what it raised). The arguments are inherited, not pickled; only the result comes back. Where fork is not
-    available the call runs here, at once. Callers always wait, also when their own work fails."""
+class Forked(Generic[R]):
+    """A call running in a forked process (see `fork_call`)."""
+
+    def __init__(self, process: Any, receive: Any) -> None:
+        self._process = process
+        self._receive = receive
+
+    def result(self) -> R:
+        """Wait for the call and return its result, or raise what it raised."""
+        try:
+            ok, value = self._receive.recv()
+        except EOFError:
+            self._process.join()
+            code = self._process.exitcode
+            raise RuntimeError(f"a worker process ended without a result (exit code {code})") from None
+        self._process.join()
+        if not ok:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def finish(self) -> None:
+        """Wait for a call whose result no longer matters (the caller is failing with an error of its own):
+        the worker is never left running, and its own error does not replace the caller's."""
+        try:
+            self.result()
+        except Exception:  # noqa: BLE001, S110 - the caller's error is the one to report
+            pass
+
+    def cancel(self) -> None:
+        """Stop a call that writes nothing (its result is not wanted any more) without waiting for it."""
+        self._process.terminate()
+        self._process.join()
+
+
+class _Done(Forked[R]):
+    """A call that already ran in this process (no fork on this platform, or nothing to do)."""
+
+    def __init__(self, function: Callable[..., R], *args: Any) -> None:
+        self._value: R | None = None
+        self._error: BaseException | None = None
+        try:
+            self._value = function(*args)
+        except Exception as exc:  # noqa: BLE001 - raised by result(), like a worker's error
+            self._error = exc
+
+    def result(self) -> R:
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
+
+    def cancel(self) -> None:
+        pass
+
+
+def fork_call(function: Callable[..., R], *args: Any) -> Forked[R]:
+    """Start `function(*args)` in a forked process and return its handle: `result()` waits for it. The
+    arguments are inherited, not pickled; only the result comes back. Where fork is not available the call
+    runs here, at once. Callers always end the call (result, finish or cancel), also when they fail."""
     if not can_fork():
-        result = function(*args)
-        return lambda: result
+        return _Done(function, *args)
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
 
@@ -60,25 +113,9 @@ def fork_call(function: Callable[..., R], *args: Any) -> Callable[[], R]:
     process = context.Process(target=target)  # not a daemon: it may fork workers of its own
     process.start()
     send.close()
-
-    def wait() -> R:
-        try:
-            ok, value = receive.recv()
-        except EOFError:
-            process.join()
-            raise RuntimeError(f"a worker process ended without a result (exit code {process.exitcode})") from None
-        process.join()
-        if not ok:
-            raise value
-        return value  # type: ignore[no-any-return]
-
-    return wait
+    return Forked(process, receive)
 
 
-def finish(wait: Callable[[], Any]) -> None:
-    """Wait for a `fork_call` whose result no longer matters (the caller is failing with an error of its
-    own): the worker is never left running, and its own error does not replace the caller's."""
-    try:
-        wait()
-    except Exception:  # noqa: BLE001, S110 - the caller's error is the one to report
-        pass
+def done(function: Callable[..., R], *args: Any) -> Forked[R]:
+    """`function(*args)` run here and now, behind the same handle as `fork_call` (for work too small to fork)."""
+    return _Done(function, *args)

@@ -17,7 +17,7 @@ from themeflow.coding.matcher import codebook_terms, compile_codebook
 from themeflow.coding.merge import merge
 from themeflow.errors import InputError, Problem
 from themeflow.ingest.artefacts import SegmentBlock, read_blocks
-from themeflow.parallel import finish, fork_call
+from themeflow.parallel import done, fork_call
 from themeflow.workspace import Workspace, holds_lock
 
 STAGE = "code"
@@ -413,7 +413,8 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     transcripts = _read_transcripts(ws)
     plan = _plan_drafting(ws, codebook_file, words, blocks, transcripts)
     # Drafting (and importing spaCy for it) runs in a forked worker while this process reads the sheet.
-    drafting = fork_call(_draft_changed, ws, book, codebook_file, words, plan.to_draft, transcripts)
+    draft_args = (ws, book, codebook_file, words, plan.to_draft, transcripts)
+    drafting = fork_call(_draft_changed, *draft_args) if plan.to_draft else done(_draft_changed, *draft_args)
     try:
         known = set(book.code_ids)
         header: list[str] = []
@@ -431,9 +432,9 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         remembered = snapshot.load(ws.private_dir) if previous_path is not None else {}
         deid_forms = deid_rewordings(ws) if previous else None
     except BaseException:
-        finish(drafting)  # this process's error is the one to report
+        drafting.cancel()  # it writes nothing; this process's error is the one to report
         raise
-    drafted = drafting()
+    drafted = drafting.result()
     candidates = assign_ids(_all_candidates(ws, plan, drafted), transcripts)
     participants = {tid: block.first_row().get("participant_id", "") for tid, block in blocks.items()}
     sheet_name = previous_path.name if previous_path else sheet_path.name
@@ -459,9 +460,9 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         encoded = sheet_cache.encode(columns, as_read) if as_read is not None else None
         people = snapshot.encode(merged.rows)
     except BaseException:
-        finish(written)
+        written.finish()  # a sheet being written is never cut short
         raise
-    outcome, digest, backup = written()
+    outcome, digest, backup = written.result()
     if outcome == "saved meanwhile":
         # Someone saved the sheet (Excel, WPS) while this run was working: their edits win; nothing is written.
         raise InputError(
