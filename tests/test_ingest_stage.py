@@ -134,12 +134,22 @@ def test_removed_file_disappears_from_the_artefacts_and_is_reported(ws: workspac
     assert "participants without a transcript: P2" in result.warnings
 
 
-def test_file_that_becomes_unreadable_is_skipped_not_reported_removed(ws: workspace.Workspace) -> None:
+def test_file_that_becomes_unreadable_keeps_its_previous_version(ws: workspace.Workspace) -> None:
     ingest.run(ws)
-    (ws.transcripts_dir / "P02_访谈.txt").write_bytes(b"")
-    result = ingest.run(ws)
-    assert result.removed == [] and result.skipped == [("data/transcripts/P02_访谈.txt", "the file is empty")]
-    assert result.exit_code == 1
+    before = artefacts(ws)
+    source = ws.transcripts_dir / "P02_访谈.txt"
+    good = source.read_bytes()
+    for damaged in (b"", good + b"\xff\xfe\x00\x00\x00garbage" * 50):
+        source.write_bytes(damaged)
+        result = ingest.run(ws)
+        assert result.removed == [] and result.exit_code == 1
+        [(name, reason)] = result.skipped
+        assert name == "data/transcripts/P02_访谈.txt" and "the version ingested before is kept" in reason
+        # Its transcript and segments stay, so its coded units are not orphaned.
+        assert artefacts(ws)["segments.csv"] == before["segments.csv"]
+        assert (ws.ingest_dir / "transcripts" / "P02_访谈.txt").exists()
+    source.write_bytes(good)
+    assert ingest.run(ws).skipped == [] and artefacts(ws) == before
 
 
 def test_changing_the_dictionary_reprocesses_everything(ws: workspace.Workspace) -> None:

@@ -313,6 +313,26 @@ def _process_pending(
         result.processed.append(item.transcript_id)
 
 
+def _previous_record(
+    old: dict[str, Any], transcript_id: str, rel: str, cached_text: Path, blocks: dict[str, SegmentBlock]
+) -> TranscriptRecord:
+    """A transcript as the last run ingested it (its manifest entry, text and block of segments.csv)."""
+    return TranscriptRecord(
+        transcript_id,
+        str(old["participant_id"]),
+        rel,
+        old["encoding"],
+        old["format"],
+        str(old["sha256"]),
+        str(old["cache_key"]),
+        old.get("speaker_scheme", ""),
+        cached_text.read_text(encoding="utf-8"),
+        blocks[transcript_id],
+        list(old.get("warnings", [])),
+        int(old.get("turns", 0)),
+    )
+
+
 @holds_lock
 def run(
     ws: Workspace,
@@ -387,28 +407,15 @@ def run(
         digest = fsio.sha256_bytes(data)
         old = previous_manifest.get(transcript_id)
         cached_text = transcripts_out / f"{transcript_id}.txt"
-        if (
-            old
-            and old.get("sha256") == digest
+        reusable = (
+            old is not None
             and old.get("cache_key") == cache_key
             and old.get("participant_id") == participant_id
             and cached_text.exists()
             and transcript_id in previous_segments
-        ):
-            records[transcript_id] = TranscriptRecord(
-                transcript_id,
-                participant_id,
-                rel,
-                old["encoding"],
-                old["format"],
-                digest,
-                cache_key,
-                old.get("speaker_scheme", ""),
-                cached_text.read_text(encoding="utf-8"),
-                previous_segments[transcript_id],
-                list(old.get("warnings", [])),
-                int(old.get("turns", 0)),
-            )
+        )
+        if reusable and old is not None and old.get("sha256") == digest:
+            records[transcript_id] = _previous_record(old, transcript_id, rel, cached_text, previous_segments)
             result.reused.append(transcript_id)
             if participant_warning:
                 result.warnings.append(participant_warning)
@@ -416,7 +423,12 @@ def run(
         try:
             decoded = read_source(path, data)
         except SourceError as exc:
-            result.skipped.append((rel, str(exc)))
+            if reusable and old is not None:
+                # Damaged since the last run (a failed sync, a bad save): its coded units must not be orphaned.
+                records[transcript_id] = _previous_record(old, transcript_id, rel, cached_text, previous_segments)
+                result.skipped.append((rel, f"{exc}; the version ingested before is kept until it can be read"))
+            else:
+                result.skipped.append((rel, str(exc)))
             continue
         pending.append(
             _Pending(rel, transcript_id, participant_id, decoded, digest, normalise(decoded.text), participant_warning)
