@@ -182,7 +182,7 @@ def test_unknown_participant_is_warned_but_ingested(study: Path) -> None:
     result = invoke("ingest", "-w", str(study))
     assert result.exit_code == 0
     text = flat(result.output)
-    assert "warning: data/transcripts/P02_访谈.txt: participant P2 is not in participants.csv" in text
+    assert "warning: data/transcripts/P02_访谈.txt: participant P02 is not in participants.csv" in text
     assert "warning: participants without a transcript: P5" in text
 
 

@@ -43,17 +43,17 @@ def test_xlsx_is_read_and_numbers_lose_their_decimal_point(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("P01_访谈.txt", "P1"),
+        ("P01_访谈.txt", "P01"),
         ("p3.docx", "P3"),
         ("访谈_P12_转写.md", "P12"),
-        ("P-07 interview.txt", "P7"),
-        ("受访者05.txt", "P5"),
+        ("P-07 interview.txt", "P07"),
+        ("受访者05.txt", "P05"),
         ("interviewee_14.txt", "P14"),
         ("访谈记录.txt", None),
         ("Pilot.txt", None),
     ],
 )
-def test_id_from_file_name_ignores_leading_zeros(name: str, expected: str | None) -> None:
+def test_id_from_file_name_keeps_the_number_as_written(name: str, expected: str | None) -> None:
     assert participants.id_from_filename(name) == expected
 
 
@@ -63,7 +63,7 @@ def test_file_column_maps_transcripts_to_participants(tmp_path: Path) -> None:
     table = participants.read(path)
     assert table.id_for_file("周先生访谈.txt") == "P4"
     assert table.id_for_file("wang.docx") == "P5"
-    assert table.id_for_file("P09_访谈.txt") == "P9"  # not listed: falls back to the file name
+    assert table.id_for_file("P09_访谈.txt") == "P09"  # not listed: the id as the file name writes it
 
 
 def test_missing_participant_id_column_names_file_and_row(tmp_path: Path) -> None:

@@ -205,7 +205,7 @@ def test_unknown_participants_and_missing_ids_are_warned(ws: workspace.Workspace
     (ws.transcripts_dir / "P09_访谈.txt").write_text("访谈者：你好。\n受访者：你好。\n", encoding="utf-8")
     (ws.transcripts_dir / "补充访谈.txt").write_text("访谈者：你好。\n受访者：你好。\n", encoding="utf-8")
     result = ingest.run(ws)
-    assert "data/transcripts/P09_访谈.txt: participant P9 is not in participants.csv" in result.warnings
+    assert "data/transcripts/P09_访谈.txt: participant P09 is not in participants.csv" in result.warnings
     assert any(w.startswith("data/transcripts/补充访谈.txt: no participant id") for w in result.warnings)
 
 

@@ -16,8 +16,8 @@ from themeflow.errors import InputError
 # Transcripts may hold very long lines; the csv module's default field limit (128 KiB) must not break reading.
 csv.field_size_limit(2**31 - 1)
 
-_ID_IN_NAME = re.compile(r"(?:^|[^A-Za-z])[Pp]\s*[-_]?\s*0*(\d{1,4})(?!\d)")
-_ID_AFTER_WORD = re.compile(r"(?:受访者|受訪者|参与者|參與者|participant|interviewee)\s*[-_]?\s*0*(\d{1,4})", re.I)
+_ID_IN_NAME = re.compile(r"(?:^|[^A-Za-z])[Pp]\s*[-_]?\s*(\d{1,4})(?!\d)")
+_ID_AFTER_WORD = re.compile(r"(?:受访者|受訪者|参与者|參與者|participant|interviewee)\s*[-_]?\s*(\d{1,4})", re.I)
 _ID_FORM = re.compile(r"^([A-Za-z]+)\s*[-_]?\s*0*(\d+)$")
 
 
@@ -33,11 +33,13 @@ def normalise_id(value: str) -> str:
 
 
 def id_from_filename(name: str) -> str | None:
+    """The participant id a file name carries, with its number as written (`P01_访谈.txt` → `P01`,
+    `受访者3.docx` → `P3`); None when it carries none."""
     stem = Path(name).stem
     for pattern in (_ID_IN_NAME, _ID_AFTER_WORD):
         match = pattern.search(stem)
         if match:
-            return f"P{int(match.group(1))}"
+            return f"P{match.group(1)}"
     return None
 
 
@@ -51,8 +53,9 @@ class Participants:
         return {r["participant_id"]: r for r in self.rows}
 
     def id_for_file(self, name: str) -> str | None:
-        """The participant of a transcript file: by the `file` column, else by the file name (`P01_访谈.txt`
-        is participant `P01` when the participants file writes it so, else `P1`)."""
+        """The participant of a transcript file: by the `file` column, else by the file name (`P1_访谈.txt` is
+        participant `P01` when the participants file writes it so; without a listing, the id as the file name
+        writes it)."""
         if "file" in self.columns:
             wanted = {Path(name).name, Path(name).stem}
             for row in self.rows:
@@ -63,7 +66,7 @@ class Participants:
         if derived is None:
             return None
         as_written = {normalise_id(r["participant_id"]): r["participant_id"] for r in self.rows}
-        return as_written.get(derived, derived)
+        return as_written.get(normalise_id(derived), derived)
 
 
 def _cell(value: object) -> str:
