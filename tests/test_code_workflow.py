@@ -495,3 +495,118 @@ def test_cached_rows_are_what_the_reader_gets_from_the_written_sheet(runner, wor
 
     cached = sheet_cache.load(workspace_dir / ".themeflow", fsio.sha256_file(units))
     assert cached == (header, read)
+
+
+def test_a_deleted_row_comes_back_with_its_numbers_and_dates(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    import datetime
+
+    ws, units = _coded(runner, workspace_dir)
+    workbook = load_workbook(units)
+    data = workbook["units"]
+    header = [c.value for c in data[1]]
+    target = data.cell(row=2, column=header.index("unit_id") + 1).value
+    data.cell(row=1, column=len(header) + 1, value="复核日期")
+    data.cell(row=2, column=len(header) + 1, value=datetime.date(2024, 5, 6))
+    data.cell(row=2, column=header.index("coder") + 1, value=42)
+    data.cell(row=2, column=header.index("decision") + 1, value="accept")
+    workbook.save(units)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    workbook = load_workbook(units)
+    workbook["units"].delete_rows(2)
+    workbook.save(units)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    after = load_workbook(units)["units"]
+    header = [c.value for c in after[1]]
+    row = next(r for r in after.iter_rows(min_row=2, values_only=True) if r[header.index("unit_id")] == target)
+    assert row[header.index("复核日期")] == datetime.datetime(2024, 5, 6) and row[header.index("coder")] == 42
+
+
+def test_columns_that_would_lose_text_are_refused(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    before = units.read_bytes()
+    workbook = load_workbook(units)
+    data = workbook["units"]
+    width = data.max_column
+    data.cell(row=1, column=width + 1, value="memo")  # a second memo column
+    data.cell(row=3, column=width + 3, value="写在没有列名的列里")  # text under a column without a name
+    workbook.save(units)
+    saved = units.read_bytes()
+    result = invoke(runner, "code", "--workspace", ws)
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2 and units.read_bytes() == saved != before
+    assert "units.xlsx row 1: column memo appears twice" in out
+    assert "units.xlsx row 3: column" in out and "has no name in row 1" in out
+
+
+def test_a_unit_id_typed_over_is_refused(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    first = _rows(units)[0]["unit_id"]
+    _edit(units, {first: {"unit_id": "uXXXXXXXXXX", "decision": "accept"}})
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2
+    assert 'unit_id "uXXXXXXXXXX" is not one themeflow gave' in " ".join(result.output.split())
+
+
+def test_capitalised_column_names_are_read_as_themeflow_s(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    workbook = load_workbook(units)
+    data = workbook["units"]
+    header = [c.value for c in data[1]]
+    data.cell(row=1, column=header.index("decision") + 1, value="Decision ")
+    data.cell(row=2, column=header.index("decision") + 1, value="accept")
+    workbook.save(units)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    assert _rows(units)[0]["decision"] == "accept"
+
+
+def test_an_emptied_sheet_is_refused_when_units_had_decisions(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    _edit(units, {_rows(units)[0]["unit_id"]: {"decision": "accept"}})
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    workbook = load_workbook(units)
+    workbook["units"].delete_rows(2, workbook["units"].max_row)
+    workbook.save(units)
+    emptied = units.read_bytes()
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2 and units.read_bytes() == emptied
+    assert "the sheet has no rows, but 1 unit had people's decisions" in " ".join(result.output.split())
+
+
+def test_a_recode_typed_in_the_code_column_is_refused(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    row = _pick(_rows(units), "T1.1")
+    _edit(units, {row["unit_id"]: {"code": "T2.1"}})
+    result = invoke(runner, "code", "--workspace", ws)
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert 'code was changed from "T1.1" to "T2.1"' in out and "final_code" in out
+
+
+def test_a_manual_unit_repeating_a_unit_in_the_sheet_is_refused(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    row = _pick(_rows(units), "T1.1")
+    twin = {"transcript_id": row["transcript_id"], "text": row["text"], "code": "T1.1", "decision": "accept"}
+    _edit(units, {}, [twin])
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2
+    assert f"already in the sheet as unit {row['unit_id']}" in " ".join(result.output.split())
+    other = dict(twin, code="T1.2")  # the same text under another code is a unit of its own
+    workbook = load_workbook(units)
+    data = workbook["units"]
+    data.delete_rows(data.max_row)
+    header = [c.value for c in data[1]]
+    data.append([other.get(h, "") for h in header])
+    workbook.save(units)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+
+
+def test_a_worksheet_of_the_coders_own_is_warned_about(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    workbook = load_workbook(units)
+    workbook.create_sheet("我的笔记")["A1"] = "反思日志"
+    workbook.save(units)
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0
+    assert "worksheets of your own (我的笔记)" in " ".join(result.output.split())
+    history = sorted((workspace_dir / "analysis/02-code/history").glob("units-*.xlsx"))
+    assert "我的笔记" in load_workbook(history[-1]).sheetnames

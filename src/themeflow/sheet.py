@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,6 @@ def is_not_quote(row: Row) -> bool:
 
 def coder_names(value: str) -> list[str]:
     """The people in a `coder` cell: one name, or several joined by commas (a consensus: "王, 李")."""
-    import re
-
     return [name.strip() for name in re.split(r"[,，、;；/]", value or "") if name.strip()]
 
 
@@ -153,12 +152,25 @@ def read_rows(path: Path) -> tuple[list[str], list[Row]]:
         raise InputError("a coder sheet must be .xlsx or .csv", file=path)
     if not table:
         raise InputError("the sheet is empty (no header row)", file=path)
-    header = [_cell(h) for h in table[0]]
+    header = _header(table[0])
     while header and not header[-1]:
         header.pop()
+    problems = _header_problems(header, path.name)
     tool = [name in TOOL_COLUMNS for name in header]
     rows: list[Row] = []
     for number, values in enumerate(table[1:], start=2):
+        unnamed = [
+            i for i, v in enumerate(values) if (i >= len(header) or not header[i]) and _cell(v, strip=True) != ""
+        ]
+        if unnamed:
+            problems.append(
+                Problem(
+                    f"column {xlsx.column_letter(unnamed[0])} holds text but has no name in row 1: name the column "
+                    "(or move the text to memo)",
+                    path.name,
+                    number,
+                )
+            )
         values = list(values[: len(header)]) + [None] * max(0, len(header) - len(values))
         cells = [_cell(v, strip=tool[i]) for i, v in enumerate(values)]
         if not any(c.strip() for c in cells):
@@ -169,7 +181,39 @@ def read_rows(path: Path) -> tuple[list[str], list[Row]]:
             row[TYPES_KEY] = "\x1f".join(kinds)
         row["_row"] = str(number)
         rows.append(row)
+    if problems:
+        raise InputError.from_problems(problems, hint="nothing was written")
     return header, rows
+
+
+_KNOWN_COLUMNS = {name.lower(): name for name in SHEET_COLUMNS + OPTIONAL_PEOPLE_COLUMNS}
+
+
+def _header(cells: list[Any]) -> list[str]:
+    """Column names as people left them, with themeflow's own names recognised whatever their case
+    (`Decision`, `MEMO`)."""
+    names = [_cell(h) for h in cells]
+    return [_KNOWN_COLUMNS.get(name.lower(), name) for name in names]
+
+
+def _header_problems(header: list[str], file_name: str) -> list[Problem]:
+    """A column name given twice: one of the two columns would be lost on the next write."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, name in enumerate(header):
+        if not name:
+            continue
+        if name in first:
+            problems.append(
+                Problem(
+                    f"column {name} appears twice (columns {xlsx.column_letter(first[name])} and "
+                    f"{xlsx.column_letter(index)}): rename or merge one of them",
+                    file_name,
+                    1,
+                )
+            )
+        first.setdefault(name, index)
+    return problems
 
 
 def _read_csv(path: Path) -> list[list[Any]]:
@@ -228,7 +272,6 @@ def _column_number(letters: str) -> int:
 def _formula_cells(path: Path, sheet_name: str) -> list[tuple[int, int]]:
     """(row, column index) of cells holding formulas in the named worksheet. Read straight from the
     worksheet XML (calamine gives values only); a quick byte search skips sheets without formulas."""
-    import re
     import zipfile
 
     try:

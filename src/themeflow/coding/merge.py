@@ -130,6 +130,14 @@ def merge(
         counts[row["status"]] += 1
         rows.append(row)
 
+    # Where units already are (this run's candidates and the rows kept above): a unit added by hand that
+    # repeats one of them would count twice.
+    spots: dict[tuple[str, int, int], list[tuple[str, str]]] = {}
+    for unit_row in [*rows, *candidates]:
+        start, end = _int(unit_row.get("start", "")), _int(unit_row.get("end", ""))
+        if start is not None and end is not None:
+            code = (unit_row.get("final_code") or unit_row.get("code") or "").strip()
+            spots.setdefault((unit_row.get("transcript_id", ""), start, end), []).append((unit_row["unit_id"], code))
     for old in previous:
         if old.get("unit_id", "").strip():
             continue
@@ -170,6 +178,18 @@ def merge(
         where = _speech_problem(speech.get(transcript_id, []) if speech is not None else None, places[0], len(text))
         if where:
             problems.append(Problem(f"this manual unit {where}", sheet_name, number))
+            continue
+        code = (row.get("final_code") or row.get("code") or "").strip()
+        twin = next((c for c in spots.get((transcript_id, places[0], places[0] + len(text)), []) if c[1] == code), None)
+        if twin is not None:
+            problems.append(
+                Problem(
+                    f"this manual unit is already in the sheet as unit {twin[0]} (same text and code): decide that "
+                    "row and delete this one",
+                    sheet_name,
+                    number,
+                )
+            )
             continue
         occurrence = 0
         new_id = manual_unit_id(transcript_id, text, occurrence)

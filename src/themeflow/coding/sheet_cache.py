@@ -33,11 +33,12 @@ def save(private_dir: Path, digest: str, encoded: str) -> None:
     fsio.write_text(_path(private_dir), text, mode=0o600)
 
 
-def load(private_dir: Path, digest: str) -> tuple[list[str], list[Row]] | None:
-    """(header, rows) of the sheet whose bytes have `digest`, if that is the sheet last written."""
+def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] | None:
+    """(header, rows) of the sheet whose bytes have `digest`, if that is the sheet last written; with
+    digest None, of the sheet last written whatever is on disk now (to see what people changed)."""
     try:
         data = json.loads(_path(private_dir).read_text(encoding="utf-8"))
-        if data.get("sha256") != digest:
+        if digest is not None and data.get("sha256") != digest:
             return None
         header = [str(name) for name in data["header"]]
         rows = []

@@ -12,18 +12,21 @@ import json
 from pathlib import Path
 
 from themeflow import fsio
-from themeflow.sheet import TOOL_COLUMNS, Row
+from themeflow.sheet import TOOL_COLUMNS, TYPES_KEY, Row
 
 SNAPSHOT_FILE = "sheet-people.json"
 
 
 def people_values(rows: list[Row]) -> dict[str, dict[str, str]]:
-    """unit_id -> people's non-empty cells, for rows where people wrote anything."""
+    """unit_id -> people's non-empty cells, for rows where people wrote anything (with which of them were
+    numbers or dates, so a restored row keeps their types)."""
     out: dict[str, dict[str, str]] = {}
     for row in rows:
         unit = row.get("unit_id", "")
         values = {k: v for k, v in row.items() if k not in TOOL_COLUMNS and not k.startswith("_") and v.strip()}
         if unit and values:
+            if row.get(TYPES_KEY):
+                values[TYPES_KEY] = row[TYPES_KEY]
             out[unit] = values
     return out
 

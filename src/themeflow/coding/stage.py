@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -71,8 +72,27 @@ def load_previous(
     header, rows = as_written if as_written is not None else sheet.read_rows(path)
     sheet.check_columns(header, path)
     problems = sheet.validate_rows(rows, path, known_codes)
+    problems += unknown_unit_ids(rows, path)
     problems += removed_codes(rows, path, known_codes)
     return header, rows, problems
+
+
+UNIT_ID_FORM = re.compile(r"^[um][0-9a-f]{10}$")  # coding/ids.py: drafted (u…) and hand-added (m…) units
+
+
+def unknown_unit_ids(rows: list[sheet.Row], path: Path) -> list[Problem]:
+    """Ids themeflow never gives (typed over, pasted): the row would become a unit of its own next to the
+    one it was, and the unit's decision would count twice."""
+    return [
+        Problem(
+            f'unit_id "{unit}" is not one themeflow gave: put back the id the row had (see 02-code/history/), or '
+            "leave unit_id empty to add a unit by hand",
+            Path(path).name,
+            int(row["_row"]),
+        )
+        for row in rows
+        if (unit := row.get("unit_id", "").strip()) and not UNIT_ID_FORM.match(unit)
+    ]
 
 
 def removed_codes(rows: list[sheet.Row], path: Path, known_codes: set[str]) -> list[Problem]:
@@ -93,6 +113,29 @@ def removed_codes(rows: list[sheet.Row], path: Path, known_codes: set[str]) -> l
                     f'accepted unit counts under code "{code}", which is no longer in the codebook: give it a '
                     "final_code (or keep the code in the codebook)",
                     Path(path).name,
+                    int(row["_row"]),
+                )
+            )
+    return out
+
+
+def recoded_in_code_column(
+    rows: list[sheet.Row], last_written: tuple[list[str], list[sheet.Row]] | None, sheet_name: str
+) -> list[Problem]:
+    """Rows whose `code` people changed since themeflow wrote the sheet: the column is themeflow's and would
+    be put back, losing the recode (a unit's code never changes between runs: it is part of its id)."""
+    if last_written is None:
+        return []
+    written = {r.get("unit_id", ""): r.get("code", "") for r in last_written[1]}
+    out = []
+    for row in rows:
+        unit, code = row.get("unit_id", "").strip(), row.get("code", "").strip()
+        if unit in written and code != written[unit]:
+            out.append(
+                Problem(
+                    f'code was changed from "{written[unit]}" to "{code}": the code column is themeflow\'s — put '
+                    f'"{written[unit]}" back and write the new code in final_code',
+                    sheet_name,
                     int(row["_row"]),
                 )
             )
@@ -238,14 +281,24 @@ def sheet_warnings(path: Path) -> list[str]:
     try:
         with zipfile.ZipFile(path) as package:
             has_notes = any(name.startswith("xl/comments") for name in package.namelist())
-    except (zipfile.BadZipFile, OSError):
+            workbook = package.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, OSError, KeyError):
         return []
-    if not has_notes:
-        return []
-    return [
-        f"{path.name} has cell notes (comments): they are not kept when themeflow rewrites the sheet; "
-        "the sheet with its notes is kept in 02-code/history/ — write notes in the memo column instead"
-    ]
+    out = []
+    if has_notes:
+        out.append(
+            f"{path.name} has cell notes (comments): they are not kept when themeflow rewrites the sheet; "
+            "the sheet with its notes is kept in 02-code/history/ — write notes in the memo column instead"
+        )
+    names = [html.unescape(n) for n in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', workbook)]
+    extra = [n for n in names if n not in {sheet.DATA_SHEET, sheet.CODEBOOK_SHEET}]
+    if extra and sheet.DATA_SHEET in names:
+        out.append(
+            f"{path.name} has worksheets of your own ({', '.join(extra)}): themeflow keeps only its units and codebook "
+            "worksheets when it rewrites the sheet; the workbook as it was is kept in 02-code/history/ — keep other "
+            "notes in a file of their own"
+        )
+    return out
 
 
 def restore_deleted_rows(
@@ -421,6 +474,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         previous: list[sheet.Row] = []
         problems: list[Problem] = []
         read_digest = ""
+        cached_sheet = None
         if previous_path is not None:
             sheet.refuse_if_open(previous_path)
             read_digest = fsio.sha256_file(previous_path)
@@ -430,6 +484,15 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         warnings += vocabulary_warnings(ws, words, codebook_file)
         warnings += [w for w in stray_sheets(ws) if previous_path is None or f"02-code/{previous_path.name} " not in w]
         remembered = snapshot.load(ws.private_dir) if previous_path is not None else {}
+        if previous_path is not None and not previous and remembered:
+            raise InputError(
+                f"the sheet has no rows, but {len(remembered)} unit{'s' if len(remembered) != 1 else ''} had "
+                "people's decisions or notes when themeflow last wrote it",
+                file=previous_path.name,
+                hint="restore it from 02-code/history/ (the newest units-NNNN file); to start over, delete the sheet",
+            )
+        if previous_path is not None and cached_sheet is None:
+            problems += recoded_in_code_column(previous, sheet_cache.load(ws.private_dir, None), previous_path.name)
         deid_forms = deid_rewordings(ws) if previous else None
     except BaseException:
         drafting.cancel()  # it writes nothing; this process's error is the one to report
