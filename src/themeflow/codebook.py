@@ -5,6 +5,7 @@ cues that draft candidate units. Loading validates the YAML and reports problems
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ NODE_KEYS = {
 TOP_KEYS = {"id", "title", "version", "description", "source", "defaults", "themes", "memo"}
 DEFAULT_WINDOW = 3
 _LINE = "__line__"
+_ITEM_LINES = "__item_lines__"
+_MARKERS = frozenset({_LINE, _ITEM_LINES})
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,19 @@ class Node:
     children: list[Node] = field(default_factory=list)
     parent: str = ""
     line: int | None = None
+    # The line of each pattern and exclude entry (same order), for messages about one of them.
+    pattern_lines: list[int | None] = field(default_factory=list)
+    exclude_lines: list[int | None] = field(default_factory=list)
 
     @property
     def is_code(self) -> bool:
         return not self.children
+
+    def cue_patterns(self) -> list[tuple[dict[str, Any], int | None]]:
+        """Every regex or token pattern, from `patterns` and `exclude`, with its line (the node's if unknown)."""
+        cues = list(zip(self.patterns, _fit(self.pattern_lines, len(self.patterns), self.line), strict=True))
+        excluded = zip(self.exclude, _fit(self.exclude_lines, len(self.exclude), self.line), strict=True)
+        return cues + [(e, line) for e, line in excluded if isinstance(e, dict)]
 
 
 @dataclass
@@ -143,27 +155,98 @@ class Codebook:
         ]
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader (libyaml's when PyYAML has it: ~10x faster on a large codebook) that remembers the line of
-    every mapping, for messages."""
+# Fields whose value is text even when YAML would read it as a number, a boolean or a date: `id: 2.10` is the
+# code "2.10" (not the float 2.1), `version: 1.10` is "1.10", `color: 000000` is "000000".
+_TEXT_KEYS = frozenset(
+    {"id", "version", "title", "description", "source", "memo", "label", "definition", "when_to_use"}
+    | {"when_not_to_use", "zh", "en", "color", "colour", "regex"}
+)
+_TEXT_LIST_KEYS = frozenset({"keywords", "phrases", "examples", "exclude", "patterns"})
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping: dict[str, Any] = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
+def _as_written(node: yaml.Node, value: Any) -> Any:
+    """A plain scalar YAML resolved to something other than text (2.10 → 2.1, 010 → 8, yes → True) as the
+    text the author wrote; text, null and collections unchanged."""
+    if isinstance(node, yaml.ScalarNode) and value is not None and not isinstance(value, str):
+        return node.value
+    return value
+
+
+def _duplicate_keys(loader: Any, node: yaml.MappingNode) -> list[tuple[str, int, int]]:
+    """(key, first line, repeated line) for every key written more than once in one mapping (a `<<` merge
+    may be overridden: that is what merging is for)."""
+    first: dict[str, int] = {}
+    out: list[tuple[str, int, int]] = []
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue
+        key = str(loader.construct_object(key_node, deep=True))
+        line = key_node.start_mark.line + 1
+        if key in first:
+            out.append((key, first[key], line))
+        else:
+            first[key] = line
+    return out
+
+
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[str, Any]:
+    """A mapping with its line (and the line of each item of its lists), text fields as written, and every
+    repeated key noted on the loader (YAML would silently keep the last)."""
+    loader.duplicate_keys.extend(_duplicate_keys(loader, node))
+    loader.flatten_mapping(node)
+    mapping: dict[str, Any] = {}
+    item_lines: dict[str, list[int]] = {}
+    for key_node, value_node in node.value:
+        key = str(loader.construct_object(key_node, deep=True))
+        value = loader.construct_object(value_node, deep=True)
+        if key in _TEXT_KEYS or key in _TEXT_LIST_KEYS:  # a lone text stands for a one-item list
+            value = _as_written(value_node, value)
+        if isinstance(value_node, yaml.SequenceNode):
+            item_lines[key] = [item.start_mark.line + 1 for item in value_node.value]
+            if key in _TEXT_LIST_KEYS and isinstance(value, list):
+                value[:] = [_as_written(item, v) for item, v in zip(value_node.value, value, strict=True)]
+        mapping[key] = value
     mapping[_LINE] = node.start_mark.line + 1
+    if item_lines:
+        mapping[_ITEM_LINES] = item_lines
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def _line_loader(base: type[Any]) -> type[Any]:
+    """A SafeLoader subclass that builds mappings with `_construct_mapping` (works on libyaml's and on
+    PyYAML's pure-Python SafeLoader alike)."""
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.duplicate_keys: list[tuple[str, int, int]] = []
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    return Loader
+
+
+# libyaml's SafeLoader when PyYAML has it: ~10x faster on a large codebook.
+_LineLoader = _line_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _strip_lines(value: Any) -> Any:
     """Remove the line markers the loader adds, at any depth (token patterns are nested mappings)."""
     if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != _LINE}
+        return {k: _strip_lines(v) for k, v in value.items() if k not in _MARKERS}
     if isinstance(value, list):
         return [_strip_lines(v) for v in value]
     return value
+
+
+def _item_lines(raw: dict[str, Any], key: str, count: int, default: int | None) -> list[int | None]:
+    """The line of each item of the list `raw[key]` (the mapping's own line where unknown)."""
+    return _fit(raw.get(_ITEM_LINES, {}).get(key, []), count, default)
+
+
+def _fit(lines: list[int | None], count: int, default: int | None) -> list[int | None]:
+    """`count` lines: those known, then `default` (a Node built in code, not read from a file, has none)."""
+    return [line if line is not None else default for line in list(lines)[:count]] + [default] * (count - len(lines))
 
 
 def _has_cjk(text: str) -> bool:
@@ -190,13 +273,63 @@ def _strings(value: Any, where: str, problems: list[Problem], file: str, line: i
     return [str(v).strip() for v in value if str(v).strip()]
 
 
+def _patterns(
+    raw: dict[str, Any], node_id: str, line: int | None, file: str, problems: list[Problem]
+) -> tuple[list[dict[str, Any]], list[int | None]]:
+    """A node's `patterns` (a plain string is a regex) with the line of each; problems named at that line."""
+    raw_patterns = raw.get("patterns") or []
+    if not isinstance(raw_patterns, list):
+        problems.append(Problem(f"{node_id}: patterns must be a list", file, line=line))
+        return [], []
+    patterns: list[dict[str, Any]] = []
+    lines: list[int | None] = []
+    item_lines = _item_lines(raw, "patterns", len(raw_patterns), line)
+    for pattern, item_line in zip(raw_patterns, item_lines, strict=True):
+        if isinstance(pattern, str):
+            pattern = {"regex": pattern}
+        if not isinstance(pattern, dict) or not ({"regex", "tokens"} & set(pattern)):
+            message = f"{node_id}: a pattern is {{regex: ...}} or {{tokens: [...]}}"
+            problems.append(Problem(message, file, line=item_line))
+        elif "tokens" in pattern and not (
+            isinstance(pattern["tokens"], list) and all(isinstance(t, dict) for t in pattern["tokens"])
+        ):
+            problems.append(Problem(f"{node_id}: tokens must be a list of spaCy token patterns", file, line=item_line))
+        else:
+            patterns.append(_strip_lines(pattern))
+            lines.append(item_line)
+    return patterns, lines
+
+
+def _exclude(
+    raw: dict[str, Any], node_id: str, line: int | None, file: str, problems: list[Problem]
+) -> tuple[list[Any], list[int | None]]:
+    """A node's `exclude` entries (texts, or {regex: ...} / {tokens: [...]}) with the line of each."""
+    raw_exclude = raw.get("exclude") or []
+    if isinstance(raw_exclude, list):
+        item_lines = _item_lines(raw, "exclude", len(raw_exclude), line)
+    else:
+        raw_exclude, item_lines = [raw_exclude], [line]
+    exclude: list[Any] = []
+    lines: list[int | None] = []
+    for item, item_line in zip(raw_exclude, item_lines, strict=True):
+        if isinstance(item, dict) and ("regex" in item or "tokens" in item):
+            exclude.append(_strip_lines(item))
+        elif isinstance(item, (str, int)):
+            exclude.append(str(item))
+        else:
+            problems.append(Problem(f"{node_id}: exclude entries are texts or {{regex: ...}}", file, line=item_line))
+            continue
+        lines.append(item_line)
+    return exclude, lines
+
+
 def parse(data: Any, file: str = "codebook") -> tuple[Codebook | None, list[Problem]]:
     """Build a Codebook from parsed YAML; return it with every schema problem found (with lines)."""
     problems: list[Problem] = []
     if not isinstance(data, dict):
         return None, [Problem("a codebook is a mapping with a `themes:` list", file, line=1)]
     top_line = data.get(_LINE)
-    for key in sorted(k for k in data if k != _LINE and k not in TOP_KEYS):
+    for key in sorted(k for k in data if k not in _MARKERS and k not in TOP_KEYS):
         problems.append(Problem(f"unknown key {key!r} (known: {', '.join(sorted(TOP_KEYS))})", file, line=top_line))
     defaults = data.get("defaults") or {}
     default_window = defaults.get("window", DEFAULT_WINDOW) if isinstance(defaults, dict) else DEFAULT_WINDOW
@@ -214,7 +347,7 @@ def parse(data: Any, file: str = "codebook") -> tuple[Codebook | None, list[Prob
             problems.append(Problem("each theme or code must be a mapping with an `id`", file, line=default_line))
             return None
         line = raw.get(_LINE, default_line)
-        for key in sorted(k for k in raw if k != _LINE and k not in NODE_KEYS):
+        for key in sorted(k for k in raw if k not in _MARKERS and k not in NODE_KEYS):
             problems.append(Problem(f"unknown key {key!r} (known: {', '.join(sorted(NODE_KEYS))})", file, line=line))
         node_id = raw.get("id")
         if node_id is None or str(node_id).strip() == "":
@@ -225,40 +358,12 @@ def parse(data: Any, file: str = "codebook") -> tuple[Codebook | None, list[Prob
         if "window" in raw and (not isinstance(window, int) or isinstance(window, bool) or window < 1):
             problems.append(Problem(f"{node_id}: window must be a whole number ≥ 1", file, line=line))
             window = DEFAULT_WINDOW
-        patterns: list[dict[str, Any]] = []
-        raw_patterns = raw.get("patterns") or []
-        if not isinstance(raw_patterns, list):
-            problems.append(Problem(f"{node_id}: patterns must be a list", file, line=line))
-            raw_patterns = []
-        for pattern in raw_patterns:
-            if isinstance(pattern, str):
-                pattern = {"regex": pattern}
-            if not isinstance(pattern, dict) or not ({"regex", "tokens"} & set(pattern)):
-                problems.append(
-                    Problem(f"{node_id}: a pattern is {{regex: ...}} or {{tokens: [...]}}", file, line=line)
-                )
-                continue
-            if "tokens" in pattern and not (
-                isinstance(pattern["tokens"], list) and all(isinstance(t, dict) for t in pattern["tokens"])
-            ):
-                problems.append(Problem(f"{node_id}: tokens must be a list of spaCy token patterns", file, line=line))
-                continue
-            patterns.append(_strip_lines(pattern))
-        exclude_raw = raw.get("exclude") or []
-        if not isinstance(exclude_raw, list):
-            exclude_raw = [exclude_raw]
-        exclude: list[Any] = []
-        for item in exclude_raw:
-            if isinstance(item, dict) and ("regex" in item or "tokens" in item):
-                exclude.append(_strip_lines(item))
-            elif isinstance(item, (str, int)):
-                exclude.append(str(item))
-            else:
-                problems.append(Problem(f"{node_id}: exclude entries are texts or {{regex: ...}}", file, line=line))
+        patterns, pattern_lines = _patterns(raw, node_id, line, file, problems)
+        exclude, exclude_lines = _exclude(raw, node_id, line, file, problems)
         for part in ("label", "definition", "when_to_use", "when_not_to_use"):
             value = raw.get(part)
             if isinstance(value, dict):
-                stray = sorted(str(k) for k in value if k not in {"zh", "en", _LINE})
+                stray = sorted(str(k) for k in value if k not in {"zh", "en"} | _MARKERS)
                 if stray:
                     problems.append(
                         Problem(
@@ -280,12 +385,23 @@ def parse(data: Any, file: str = "codebook") -> tuple[Codebook | None, list[Prob
             phrases=_strings(raw.get("phrases"), f"{node_id}: phrases", problems, file, line),
             patterns=patterns,
             exclude=exclude,
+            pattern_lines=pattern_lines,
+            exclude_lines=exclude_lines,
             window=window,
             color=str(raw.get("color") or raw.get("colour") or ""),
             parent=parent,
             line=line,
         )
         children = raw.get("children") or []
+        if "children" in raw and not children:
+            problems.append(
+                Problem(
+                    f"{node_id}: `children:` is empty; a theme needs at least one code under it "
+                    f"(to make {node_id} a code, delete the `children:` line)",
+                    file,
+                    line=line,
+                )
+            )
         if not isinstance(children, list):
             problems.append(Problem(f"{node_id}: children must be a list", file, line=line))
             children = []
@@ -318,26 +434,56 @@ def duplicate_ids(book: Codebook) -> list[Problem]:
     return out
 
 
-def bad_regexes(book: Codebook) -> list[Problem]:
-    out: list[Problem] = []
+def _regex_verdict(source: str) -> tuple[str | None, list[str]]:
+    """Why a regex does not compile (None when it does), and what Python warns about it (e.g. "possible nested
+    set" for a POSIX class like [[:alpha:]], which Python does not have). The warnings are kept, not shown: they
+    would print a Python source path."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            re.compile(source)
+        except re.error as exc:
+            return str(exc), []
+    return None, [str(w.message) for w in caught]
+
+
+def _regex_verdicts(book: Codebook) -> list[tuple[Node, str, int | None, str | None, list[str]]]:
+    """(code, regex, line, error, warnings) for every regex cue. re caches what it compiled, and a cached
+    pattern warns no more: the cache is emptied first so the answer does not depend on what ran before."""
+    re.purge()
+    seen: dict[str, tuple[str | None, list[str]]] = {}
+    out = []
     for code in book.codes:
-        for cue in code.patterns + [e for e in code.exclude if isinstance(e, dict)]:
+        for cue, line in code.cue_patterns():
             if "regex" in cue:
-                try:
-                    re.compile(str(cue["regex"]))
-                except re.error as exc:
-                    out.append(Problem(f"{code.id}: regex {cue['regex']!r} does not compile ({exc})", line=code.line))
+                source = str(cue["regex"])
+                if source not in seen:
+                    seen[source] = _regex_verdict(source)
+                out.append((code, source, line, *seen[source]))
     return out
+
+
+def bad_regexes(book: Codebook) -> list[Problem]:
+    """Regexes that do not compile, at the line of the pattern."""
+    return [
+        Problem(f"{code.id}: regex {source!r} does not compile ({error})", line=line)
+        for code, source, line, error, _ in _regex_verdicts(book)
+        if error is not None
+    ]
+
+
+def regex_warnings(book: Codebook) -> list[Problem]:
+    """Regexes Python compiles but warns about (they may not match what they seem to say)."""
+    return [
+        Problem(f"{code.id}: regex {source!r} may not mean what it seems: Python warns {message!r}", line=line)
+        for code, source, line, _, messages in _regex_verdicts(book)
+        for message in messages
+    ]
 
 
 def bad_token_patterns(book: Codebook) -> list[Problem]:
     """spaCy Matcher token patterns that spaCy would refuse (checked only when a codebook has any)."""
-    patterns = [
-        (code, cue)
-        for code in book.codes
-        for cue in code.patterns + [e for e in code.exclude if isinstance(e, dict)]
-        if "tokens" in cue
-    ]
+    patterns = [(code, cue, line) for code in book.codes for cue, line in code.cue_patterns() if "tokens" in cue]
     if not patterns:
         return []
     from spacy.matcher import Matcher
@@ -345,20 +491,41 @@ def bad_token_patterns(book: Codebook) -> list[Problem]:
 
     matcher = Matcher(Vocab(), validate=True)
     out: list[Problem] = []
-    for number, (code, cue) in enumerate(patterns):
+    for number, (code, cue, line) in enumerate(patterns):
         try:
             matcher.add(f"p{number}", [cue["tokens"]])
         except (ValueError, TypeError) as exc:  # spaCy's MatchPatternError is a ValueError
             detail = str(exc).strip().splitlines()[-1].strip("- ")
             out.append(
-                Problem(
-                    f"{code.id}: token pattern {cue['tokens']} is not a valid spaCy pattern ({detail})", line=code.line
-                )
+                Problem(f"{code.id}: token pattern {cue['tokens']} is not a valid spaCy pattern ({detail})", line=line)
             )
     return out
 
 
-def read_yaml(path: Path) -> Any:
+def parse_yaml(text: str, file: str, loader: type[Any] = _LineLoader) -> tuple[Any, list[Problem]]:
+    """YAML text → data with line markers, and the keys written twice in one mapping (YAML would silently keep
+    the last one). Raises InputError (with the line) when the text is not YAML."""
+    reader = loader(text)
+    try:
+        data = reader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(
+            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            file=file,
+            line=mark.line + 1 if mark is not None else None,
+        ) from exc
+    finally:
+        reader.dispose()
+    problems = [
+        Problem(f"key {key!r} appears twice (lines {first} and {again})", file, line=again)
+        for key, first, again in reader.duplicate_keys
+    ]
+    return data, problems
+
+
+def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
+    """A codebook file's YAML (see `parse_yaml`)."""
     path = Path(path)
     if not path.exists():
         raise InputError("codebook not found", file=path, hint="check the path (and `codebook:` in themeflow.yaml)")
@@ -366,23 +533,17 @@ def read_yaml(path: Path) -> Any:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError("the codebook is not UTF-8 text", file=path.name) from exc
-    try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(
-            f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            file=path.name,
-            line=mark.line + 1 if mark is not None else None,
-        ) from exc
+    return parse_yaml(text, path.name)
 
 
 def load(path: Path | str, check_token_patterns: bool = False) -> Codebook:
-    """Load a codebook for use: any schema problem, duplicated id or broken regex is an error. Token patterns
-    are checked with spaCy only when asked (lint, and the code stage before it drafts): importing spaCy costs a
-    second that stages which never match patterns should not pay."""
+    """Load a codebook for use: any schema problem, repeated key, duplicated id or broken regex is an error.
+    Token patterns are checked with spaCy only when asked (lint, and the code stage before it drafts):
+    importing spaCy costs a second that stages which never match patterns should not pay."""
     path = Path(path)
-    book, problems = parse(read_yaml(path), path.name)
+    data, problems = read_yaml(path)
+    book, schema_problems = parse(data, path.name)
+    problems += schema_problems
     if book is not None:
         found = duplicate_ids(book) + bad_regexes(book) + (bad_token_patterns(book) if check_token_patterns else [])
         problems += [Problem(p.message, path.name, line=p.line) for p in found]

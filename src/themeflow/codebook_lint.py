@@ -37,8 +37,9 @@ def lint(path: Path, engine: str = "jieba-fast") -> LintReport:
     """Every problem of a codebook file. Raises InputError only when the file is not YAML at all."""
     path = Path(path)
     report = LintReport(path.name)
-    book, problems = codebook_mod.parse(codebook_mod.read_yaml(path), path.name)
-    report.errors = problems
+    data, problems = codebook_mod.read_yaml(path)
+    book, schema_problems = codebook_mod.parse(data, path.name)
+    report.errors = problems + schema_problems
     if book is None:
         return report
     report.codes = len(book.codes)
@@ -48,6 +49,7 @@ def lint(path: Path, engine: str = "jieba-fast") -> LintReport:
     # patterns spaCy rejects.
     broken = codebook_mod.duplicate_ids(book) + codebook_mod.bad_regexes(book) + codebook_mod.bad_token_patterns(book)
     report.errors += [Problem(p.message, name, line=p.line) for p in broken]
+    report.warnings += [Problem(p.message, name, line=p.line) for p in codebook_mod.regex_warnings(book)]
     for node in book.walk():
         if _empty(node.definition):
             report.warnings.append(Problem(f"{node.id}: empty definition", name, line=node.line))

@@ -18,8 +18,9 @@ def lint_cli(
     strict: bool = Opt(False, "--strict", help="Exit 1 when there are warnings."),
     as_json: bool = JsonOpt,
 ) -> None:
-    """Validate a codebook: schema errors with line numbers (exit 2); warnings for duplicate ids, empty
-    definitions, shared cues, keywords jieba splits, regexes that do not compile (exit 1 with --strict).
+    """Validate a codebook. Errors, with line numbers (exit 2): schema problems, keys written twice, duplicate
+    ids, regexes and token patterns that do not compile. Warnings (exit 1 with --strict): empty definitions,
+    shared cues, keywords jieba splits, regexes Python warns about.
 
     Example: themeflow codebook lint codebooks/peer-support.yaml --strict
     """
