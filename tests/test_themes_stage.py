@@ -159,3 +159,22 @@ def test_quote_marked_on_a_pending_unit_is_reported_not_used(tmp_path: Path) -> 
     result = invoke(root, "themes")
     assert result.exit_code == 0
     assert "row 9: marked as a quote but not accepted" in result.output
+
+
+def test_units_of_a_transcript_no_longer_ingested_are_not_counted_or_quoted(tmp_path: Path) -> None:
+    # P04 withdrew: the transcript is gone from ingest, its accepted unit is still in the sheet.
+    units = [*DEFAULT_UNITS, unit("u09", "P04", "T1.2", "平时就是打打牌", coder="王老师")]
+    units = [dict(u, transcript_id="P09") if u["participant_id"] == "P4" else u for u in units]
+    root = make_workspace(tmp_path, units)
+    result = invoke(root, "themes")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "accepted units of transcripts no longer ingested are not counted or quoted: P09 (2)" in out
+    themes_csv = (root / "analysis" / "04-themes" / "themes.csv").read_text(encoding="utf-8")
+    quotes_csv = (root / "analysis" / "04-themes" / "quotes.csv").read_text(encoding="utf-8")
+    assert "聊聊天" not in quotes_csv and "打打牌" not in quotes_csv
+    import csv
+    import io
+
+    t11 = next(r for r in csv.DictReader(io.StringIO(themes_csv.lstrip("\ufeff"))) if r["code_id"] == "T1.1")
+    assert (t11["units"], t11["participants"]) == ("2", "1/5")  # P1's two units; P4's are not counted

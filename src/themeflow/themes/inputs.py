@@ -161,12 +161,18 @@ def load(ws: Workspace) -> ThemesInputs:
     units: list[Unit] = []
     warnings: list[str] = []
     book_name = codebook_path(ws).name
+    removed: dict[str, int] = {}  # accepted units of transcripts no longer ingested
     for row in rows:
         number = int(row["_row"])
         decision = sheet_mod.normalise_decision(row.get("decision", ""))
         if decision != "accept":
             if sheet_mod.is_quote(row):
                 warnings.append(f"{sheet_path.name} row {number}: marked as a quote but not accepted; not used")
+            continue
+        transcript_id = row.get("transcript_id", "").strip()
+        if owner and transcript_id not in owner:
+            # Its transcript was removed (a participant withdrew, a file was taken out): not counted, not quoted.
+            removed[transcript_id] = removed.get(transcript_id, 0) + 1
             continue
         code = sheet_mod.effective_code(row)
         if code not in known:
@@ -200,6 +206,12 @@ def load(ws: Workspace) -> ThemesInputs:
                 translation=row.get("translation", "").strip(),
                 not_quote=sheet_mod.is_not_quote(row),
             )
+        )
+    if removed:
+        listed = ", ".join(f"{tid} ({count})" for tid, count in sorted(removed.items()))
+        warnings.append(
+            f"accepted units of transcripts no longer ingested are not counted or quoted: {listed} — restore the "
+            f"transcripts, or delete those rows from {sheet_path.name}"
         )
     participants, participant_warnings = _counted_participants(
         participants, {p for p in owner.values() if p}, {u.participant_id for u in units}, participants_file.name
