@@ -12,6 +12,7 @@ Interviewer speech is kept for context; only participant speech is coded.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 INTERVIEWER = "interviewer"
@@ -75,17 +76,48 @@ PARTICIPANT_LABELS = {
 }
 SERVICE_LABEL = r"(?:说话人|說話人|发言人|發言人|讲话人|講話人|speaker|spk|说话者|說話者)\s*\d{1,2}"
 TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+# Colons people type after a label: ASCII, full-width, and two look-alikes (∶ U+2236 RATIO, ﹕ U+FE55 small colon)
+# that input methods and OCR produce. The text keeps them as written; only label recognition folds them.
+COLONS = ":：∶﹕"
+COLON = f"[{COLONS}]"
 
-_LEADING_TIME = re.compile(rf"^\s*[\[【(（]\s*{TIME}\s*[\]】)）]\s*|^\s*{TIME}\s+(?=\S)")
-_SERVICE_LINE = re.compile(
-    rf"^(?P<label>{SERVICE_LABEL})\s*[:：]?\s*(?:(?P<ts>{TIME})\s*)?[:：]?\s*(?P<rest>.*)$", re.I
-)
 _BRACKETED_TIME = rf"[\[【(（]\s*{TIME}\s*[\]】)）]"
+# A timestamp before the label or utterance, or a line that is only a timestamp: never speech.
+_LEADING_TIME = re.compile(rf"^\s*{_BRACKETED_TIME}\s*|^\s*{TIME}\s+(?=\S)|^\s*{TIME}\s*$")
+# A timestamp closing an utterance (`…来的。（00:00:12）`, `… 00:01:30`): a bare one only as hh:mm:ss after a
+# space or punctuation, so `3:30` said inside a sentence stays.
+_TRAILING_TIME = re.compile(
+    rf"(?:\s*{_BRACKETED_TIME}|(?<=[\s。！？!?；;，,…])\d{{1,2}}:\d{{2}}:\d{{2}}(?:[.,]\d{{1,3}})?)\s*$"
+)
+_TIME_ENDS = frozenset("0123456789]】)）")
+# Numbering before a label (`1. 访谈者：`, `（1）访谈者：`, `1<TAB>访谈者：`); stripped only when a label follows.
+_LEADING_NUMBER = re.compile(r"^\s*(?:[（(]\d{1,4}[）)]|\d{1,4}\s*[.、．](?!\d)|\d{1,4}(?=[ \t\u3000]))\s*")
+_SERVICE_LINE = re.compile(
+    rf"^(?P<label>{SERVICE_LABEL})\s*{COLON}?\s*(?:(?P<ts>{TIME})\s*|{_BRACKETED_TIME}\s*)?{COLON}?\s*(?P<rest>.*)$",
+    re.I,
+)
 _LABEL_TIME_LINE = re.compile(
-    rf"^[*#>\s]*(?P<label>[^\s:：\d\[【(（*]{{1,8}}\d{{0,2}})\**\s*(?:(?P<ts>{TIME})|{_BRACKETED_TIME})\s*[:：]?\s*(?P<rest>.*)$"
+    rf"^[*#>\s]*(?P<label>[^\s{COLONS}\d\[【(（*]{{1,8}}\d{{0,2}})\**\s*(?:(?P<ts>{TIME})|{_BRACKETED_TIME})\s*{COLON}?\s*(?P<rest>.*)$"
 )
 _INLINE = re.compile(
-    rf"^[*#>\s]*(?P<label>[^\s:：*]{{1,12}}?)\s*\**\s*(?:{_BRACKETED_TIME}\s*)?[:：]\s*\**\s*(?P<rest>.*)$"
+    rf"^[*#>\s]*(?P<label>[^\s{COLONS}*]{{1,12}}?)\s*\**\s*(?:{_BRACKETED_TIME}\s*)?{COLON}\s*\**\s*(?P<rest>.*)$"
+)
+# Forms taken for known role words only (an unknown `[笑]` or `张医生  你好` is not a label):
+# `【访谈者】你好`, `[受访者] 还行`; `访谈者<TAB>你好` or two spaces; a label alone on its line (two characters
+# or more: a lone `A` or `问` may be an answer).
+_BRACKET_LABEL = re.compile(
+    rf"^[*#>\s]*[【\[〔]\s*(?P<label>[^\]】〔〕\s]{{1,12}})\s*[】\]〕]\s*{COLON}?\s*(?P<rest>.*)$"
+)
+_SPACED_LABEL = re.compile(rf"^[*#>\s]*(?P<label>[^\s{COLONS}]{{1,12}})(?:\t|[ \u3000]{{2,}}|\u3000)\s*(?P<rest>\S.*)$")
+_BARE_LABEL = re.compile(rf"^[*#>\s]*(?P<label>[^\s{COLONS}]{{2,12}})\s*(?P<rest>)$")
+_KNOWN_ONLY_KINDS = {"bracket", "spaced", "bare"}
+_PATTERNS = (
+    ("service", _SERVICE_LINE),
+    ("label-time", _LABEL_TIME_LINE),
+    ("bracket", _BRACKET_LABEL),
+    ("inline", _INLINE),
+    ("spaced", _SPACED_LABEL),
+    ("bare", _BARE_LABEL),
 )
 # `受访者(P3)`, `访谈者1`: the role comes from the label without its number or bracketed note.
 _LABEL_SUFFIX = re.compile(r"(?:\s*[（(【\[][^）)】\]]{0,10}[）)】\]]|\s*\d{1,2})$")
@@ -135,16 +167,47 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _parse_line(offset: int, line: str, accept_label) -> _Line:  # type: ignore[no-untyped-def]
+def _inline_labels() -> re.Pattern[str]:
+    """Known role words inside a line, after sentence-final punctuation (`…怎么样？受访者：还可以`): a new turn.
+    Only the known vocabulary splits, so quoted speech (`我妈说：`) stays inside the turn."""
+    words = sorted(INTERVIEWER_LABELS | PARTICIPANT_LABELS, key=lambda w: (-len(w), w))
+    alternation = "|".join(re.escape(w) for w in words)
+    return re.compile(
+        rf"(?<=[。！？!?；;…）)」』”])[ \t\u3000]*"
+        rf"(?P<label>(?:{alternation})\d{{0,2}}|p\d{{1,3}})[ \t\u3000]*{COLON}[ \t\u3000]*",
+        re.I,
+    )
+
+
+_INLINE_LABEL = _inline_labels()
+_ANY_COLON = re.compile(COLON)
+
+
+def _parse_head(offset: int, line: str, accept_label: Callable[[str, str], bool]) -> _Line:
+    """The line's label (after any timestamp or numbering before it) and where its utterance starts."""
     stripped_time = _LEADING_TIME.match(line)
     skip = stripped_time.end() if stripped_time else 0
-    body = line[skip:]
-    for kind, pattern in (("service", _SERVICE_LINE), ("label-time", _LABEL_TIME_LINE), ("inline", _INLINE)):
-        match = pattern.match(body)
-        if match and accept_label(match.group("label"), kind):
-            rest_start = skip + match.start("rest")
-            return _Line(offset + rest_start, offset + len(line), match.group("label").strip("*# "), kind)
+    number = _LEADING_NUMBER.match(line[skip:])
+    for start in (skip, skip + number.end()) if number else (skip,):
+        body = line[start:]
+        for kind, pattern in _PATTERNS:
+            match = pattern.match(body)
+            if match and accept_label(match.group("label"), kind):
+                rest_start = start + match.start("rest")
+                return _Line(offset + rest_start, offset + len(line), match.group("label").strip("*# "), kind)
     return _Line(offset + skip, offset + len(line), None)
+
+
+def _parse_line(offset: int, line: str, accept_label: Callable[[str, str], bool]) -> list[_Line]:
+    """The line as pieces: its head, then one piece per known label met inline after a sentence end."""
+    pieces = [_parse_head(offset, line, accept_label)]
+    utterance = pieces[0].start - offset
+    if not _ANY_COLON.search(line, utterance):
+        return pieces  # most utterances: no colon, no label inside (the scan below is the costly part)
+    for match in _INLINE_LABEL.finditer(line, utterance):
+        pieces[-1].end = offset + match.start()
+        pieces.append(_Line(offset + match.end(), offset + len(line), match.group("label"), "inline"))
+    return pieces
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -152,6 +215,22 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and text[end - 1] in " \t\u3000\xa0":
         end -= 1
+    return start, end
+
+
+def _speech_span(text: str, piece: _Line) -> tuple[int, int] | None:
+    """The utterance of a piece of a line: trimmed, without a closing timestamp; None when it is no speech
+    (empty, a transcriber's note, a separator or a heading)."""
+    start, end = _trim(text, piece.start, piece.end)
+    if start < end and text[end - 1] in _TIME_ENDS:
+        closing = _TRAILING_TIME.search(text, max(start, end - 40), end)  # a timestamp is short: search the tail
+        if closing:
+            start, end = _trim(text, start, closing.start())
+    if start >= end:
+        return None
+    utterance = text[start:end]
+    if is_bracketed_note(utterance) or (piece.label is None and is_note_line(utterance)):
+        return None
     return start, end
 
 
@@ -195,14 +274,20 @@ NOTE_KEYS = (
     "時間",
     "地點",
 )
-_NOTE_LINE = re.compile(
-    r"^(?:[-=*_~—–·]{3,}|[（(\[【〔].{0,40}[）)\]】〕]|(?:" + "|".join(NOTE_KEYS) + r")\s*[:：].*)$"
-)
+# One bracketed annotation, nothing else but sentence punctuation: `（笑）`, `[听不清]`, `（停顿5秒）`, `【哭】`.
+_BRACKETED_NOTE = re.compile(r"^[（(\[【〔][^（）()\[\]【】〔〕\n]{1,40}[）)\]】〕][。，,.！？!?；;…\s]*$")
+_NOTE_LINE = re.compile(r"^(?:[-=*_~—–·]{3,}|#{1,6}\s.*|(?:" + "|".join(NOTE_KEYS) + rf")\s*{COLON}.*)$")
+
+
+def is_bracketed_note(text: str) -> bool:
+    """A transcriber's bracketed annotation standing alone (a line, an utterance or a sentence): not speech."""
+    return bool(_BRACKETED_NOTE.match(text.strip()))
 
 
 def is_note_line(line: str) -> bool:
-    """A line that is a note or a separator, not speech (only lines without a speaker label are tested)."""
-    return bool(_NOTE_LINE.match(line.strip()))
+    """A line that is a note, a separator or a Markdown heading (`## 第二部分`), not speech (only lines
+    without a speaker label are tested)."""
+    return is_bracketed_note(line) or bool(_NOTE_LINE.match(line.strip()))
 
 
 def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
@@ -211,12 +296,19 @@ def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
     for _, line in lines:
         leading = _LEADING_TIME.match(line)
         body = line[leading.end() :] if leading else line
+        number = _LEADING_NUMBER.match(body)
+        body = body[number.end() :] if number else body
         match = _LABEL_TIME_LINE.match(body) or _INLINE.match(body)
-        if match:
-            label = match.group("label").strip("*# ")
-            if label and not label.endswith(_SPEECH_VERB) and label not in NOTE_KEYS:
-                counts[label] = counts.get(label, 0) + 1
+        if match and _could_be_speaker(label := match.group("label").strip("*# ")):
+            counts[label] = counts.get(label, 0) + 1
     return counts
+
+
+def _could_be_speaker(label: str) -> bool:
+    """Not quoted speech (`我妈说`), a note key (`备注`), a number or a bracketed note (`[笑]`)."""
+    return bool(label) and not (
+        label.endswith(_SPEECH_VERB) or label in NOTE_KEYS or label.isdigit() or label[0] in "[【〔(（"
+    )
 
 
 def _question_share(text: str, turns: list[Turn]) -> float:
@@ -233,6 +325,15 @@ def _without_leading_time(line: str) -> str:
     return line[match.end() :] if match else line
 
 
+def _parse_lines(lines: list[tuple[int, str]], accept_label: Callable[[str, str], bool]) -> list[_Line]:
+    return [piece for offset, line in lines for piece in _parse_line(offset, line, accept_label)]
+
+
+def _first_labelled_line(lines: list[tuple[int, str]], parsed: list[_Line]) -> int:
+    first = next(p for p in parsed if p.label is not None)
+    return next(i for i, (offset, line) in enumerate(lines) if offset <= first.start <= offset + len(line))
+
+
 def split_turns(text: str) -> SpeakerSplit:
     lines = _lines(text)
     service = any(_SERVICE_LINE.match(_without_leading_time(line)) for _, line in lines)
@@ -242,7 +343,15 @@ def split_turns(text: str) -> SpeakerSplit:
             return True
         return _known_role(label.strip("*# ")) is not None
 
-    parsed = [_parse_line(offset, line, known_only) for offset, line in lines]
+    def known_or(labels: set[str]) -> Callable[[str, str], bool]:
+        def accept(label: str, kind: str) -> bool:
+            if known_only(label, kind):
+                return True
+            return kind not in _KNOWN_ONLY_KINDS and kind != "service" and label.strip("*# ") in labels
+
+        return accept
+
+    parsed = _parse_lines(lines, known_only)
     labelled = [p for p in parsed if p.label is not None]
     scheme = "service-export" if service else ("labels" if labelled else "")
     counts = _candidate_labels(lines)
@@ -252,28 +361,17 @@ def split_turns(text: str) -> SpeakerSplit:
         # known label only, so a preamble (`地点：`) never becomes speech.
         extra = {label for label in recurring if _known_role(label) is None and len(label) <= 6}
         if extra:
-            first = next(i for i, p in enumerate(parsed) if p.label is not None)
-            parsed = parsed[:first] + [
-                _parse_line(
-                    offset,
-                    line,
-                    lambda lab, kind: known_only(lab, kind) or (kind != "service" and lab.strip("*# ") in extra),
-                )
-                for offset, line in lines[first:]
-            ]
+            first = _first_labelled_line(lines, parsed)
+            parsed = _parse_lines(lines[:first], known_only) + _parse_lines(lines[first:], known_or(extra))
             labelled = [p for p in parsed if p.label is not None]
-    else:
+    elif len(recurring) >= 2:
         # No known labels: accept labels that recur at the start of lines (`张医生：`, `小王 00:01:02`).
-        if len(recurring) >= 2:
-            parsed = [
-                _parse_line(offset, line, lambda lab, kind: kind != "service" and lab.strip("*# ") in recurring)
-                for offset, line in lines
-            ]
-            labelled = [p for p in parsed if p.label is not None]
-            scheme = "recurring-labels"
+        parsed = _parse_lines(lines, known_or(recurring))
+        labelled = [p for p in parsed if p.label is not None]
+        scheme = "recurring-labels"
     if not labelled:
-        spans = [_trim(text, p.start, p.end) for p in parsed]
-        turn = Turn("participant", PARTICIPANT, [s for s in spans if s[0] < s[1]])
+        spans = [span for p in parsed if (span := _speech_span(text, p))]
+        turn = Turn("participant", PARTICIPANT, spans)
         return SpeakerSplit(
             "none", [turn] if turn.spans else [], ["no speaker labels recognised: read as one participant turn"]
         )
@@ -286,9 +384,9 @@ def split_turns(text: str) -> SpeakerSplit:
             turns.append(current)
         if current is None:
             continue  # a preamble (title, date, notes) before the first turn is not speech
-        start, end = _trim(text, p.start, p.end)
-        if start < end and not (p.label is None and is_note_line(text[start:end])):
-            current.spans.append((start, end))
+        span = _speech_span(text, p)
+        if span:
+            current.spans.append(span)
     _assign_roles(text, turns)
     if any(p.kind == "label-time" for p in parsed if p.label) and scheme == "labels":
         scheme = "labels-with-timestamps"

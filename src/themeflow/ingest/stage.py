@@ -30,7 +30,7 @@ from themeflow.ingest.segmenter import (
     vocabulary_digest,
 )
 from themeflow.ingest.sentences import split_span
-from themeflow.ingest.speakers import split_turns
+from themeflow.ingest.speakers import is_bracketed_note, split_turns
 from themeflow.workspace import Workspace, holds_lock
 
 # Transcripts may hold very long lines; the csv module's default field limit (128 KiB) must not break reading.
@@ -118,26 +118,36 @@ def process_text(
     split = split_turns(text)
     shadow = simplified_shadow(text)  # same length as text, so sentence offsets index it too
     rows: list[dict[str, str]] = []
-    for turn_number, turn in enumerate(split.turns, start=1):
-        for span_start, span_end in turn.spans:
-            for start, end in split_span(text, span_start, span_end):
-                sentence = text[start:end]
-                tokens = [t for t in segmenter.cut_original(sentence, shadow[start:end]) if t.strip()]
-                rows.append(
-                    {
-                        "segment_id": f"{transcript_id}-s{len(rows) + 1:04d}",
-                        "transcript_id": transcript_id,
-                        "participant_id": participant_id,
-                        "turn": str(turn_number),
-                        "speaker": turn.speaker,
-                        "role": turn.role,
-                        "start": str(start),
-                        "end": str(end),
-                        "text": sentence,
-                        "tokens": " ".join(tokens),
-                    }
-                )
-    return split.scheme, rows, split.warnings, len(split.turns)
+    spoken = [(turn, sentences) for turn in split.turns if (sentences := _spoken_sentences(text, turn.spans))]
+    for turn_number, (turn, sentences) in enumerate(spoken, start=1):
+        for start, end in sentences:
+            sentence = text[start:end]
+            tokens = [t for t in segmenter.cut_original(sentence, shadow[start:end]) if t.strip()]
+            rows.append(
+                {
+                    "segment_id": f"{transcript_id}-s{len(rows) + 1:04d}",
+                    "transcript_id": transcript_id,
+                    "participant_id": participant_id,
+                    "turn": str(turn_number),
+                    "speaker": turn.speaker,
+                    "role": turn.role,
+                    "start": str(start),
+                    "end": str(end),
+                    "text": sentence,
+                    "tokens": " ".join(tokens),
+                }
+            )
+    return split.scheme, rows, split.warnings, len(spoken)
+
+
+def _spoken_sentences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The turn's sentences without the ones that are only a transcriber's note (`我不知道。（沉默）`)."""
+    return [
+        (start, end)
+        for span_start, span_end in spans
+        for start, end in split_span(text, span_start, span_end)
+        if not is_bracketed_note(text[start:end])
+    ]
 
 
 _UNSAFE = re.compile(r"[\s/\\:*?\"<>|#]+")
@@ -252,6 +262,10 @@ class _Pending:
     participant_warning: str | None
 
 
+# Bump when speaker, sentence, note or decoding rules change what a transcript's segments are: every
+# transcript is then ingested again (it is part of each transcript's cache key).
+RULES_VERSION = "rules-2"
+
 # Below this many characters, forking workers costs more than it saves.
 MIN_PARALLEL_CHARS = 200_000
 
@@ -295,6 +309,7 @@ def _process_pending(
             continue
         if item.participant_warning:
             result.warnings.append(item.participant_warning)
+        warnings = [*item.decoded.warnings, *warnings]
         result.warnings.extend(f"{item.rel}: {warning}" for warning in warnings)
         records[item.transcript_id] = TranscriptRecord(
             item.transcript_id,
@@ -372,7 +387,7 @@ def run(
     from themeflow import deid
 
     deidentifier = deid.prepare(ws, participants, enabled=bool(deid_settings.get("enabled", True)))
-    cache_key = "|".join([__version__, engine_version(engine), vocab, deidentifier.settings_digest()])
+    cache_key = "|".join([__version__, RULES_VERSION, engine_version(engine), vocab, deidentifier.settings_digest()])
 
     previous_manifest, previous_segments = read_previous(ws.ingest_dir)
     transcripts_out = ws.ingest_dir / "transcripts"
