@@ -318,7 +318,7 @@ def test_deleted_decided_row_comes_back_with_its_decision(runner, workspace_dir:
     workbook.save(units)
     result = invoke(runner, "code", "--workspace", ws)
     assert result.exit_code == 0
-    assert f"the row of unit {target['unit_id']} (reject) was deleted" in " ".join(result.output.split())
+    assert f"the row of unit {target['unit_id']} (reject) is missing" in " ".join(result.output.split())
     back = {r["unit_id"]: r for r in _rows(units)}[target["unit_id"]]
     assert (back["decision"], back["memo"]) == ("reject", "与同伴无关")
 
@@ -610,3 +610,55 @@ def test_a_worksheet_of_the_coders_own_is_warned_about(runner, workspace_dir: Pa
     assert "worksheets of your own (我的笔记)" in " ".join(result.output.split())
     history = sorted((workspace_dir / "analysis/02-code/history").glob("units-*.xlsx"))
     assert "我的笔记" in load_workbook(history[-1]).sheetnames
+
+
+def test_units_follow_a_renamed_transcript(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    decided = next(r for r in _rows(units) if r["transcript_id"] == "P2_b")
+    _edit(units, {decided["unit_id"]: {"decision": "accept", "memo": "孤单到有朋友"}})
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    folder = workspace_dir / "data/transcripts"
+    (folder / "P2_b.txt").rename(folder / "P2_b_修订.txt")
+    assert invoke(runner, "ingest", "--workspace", ws).exit_code == 0
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0
+    assert "transcript P2_b is no longer ingested and P2_b_修订 holds all of its units' texts" in " ".join(
+        result.output.split()
+    )
+    rows = _rows(units)
+    assert not any(r["status"] == "orphaned" for r in rows)
+    moved = next(r for r in rows if r["unit_id"] == decided["unit_id"])
+    assert (moved["transcript_id"], moved["decision"], moved["memo"]) == ("P2_b_修订", "accept", "孤单到有朋友")
+    spans = [(r["transcript_id"], r["start"], r["end"], r["code"]) for r in rows]
+    assert len(spans) == len(set(spans))  # the renamed transcript's candidates are not added a second time
+
+
+def test_rows_of_a_removed_transcript_are_named(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    count = sum(1 for r in _rows(units) if r["transcript_id"] == "P2_b")
+    (workspace_dir / "data/transcripts/P2_b.txt").unlink()
+    invoke(runner, "ingest", "--workspace", ws)
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0
+    out = " ".join(result.output.split())
+    assert (
+        f"rows of transcripts that are not ingested stay, orphaned, and are not counted by themes: P2_b ({count})"
+        in out
+    )
+
+
+def test_a_read_only_sheet_is_not_rewritten_and_failed_runs_add_no_copies(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    units.chmod(0o444)
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2 and "the sheet is read-only" in result.output
+    units.chmod(0o640)
+    first = _rows(units)[0]["unit_id"]
+    _edit(units, {first: {"decision": "accept"}})
+    units.chmod(0o640)  # people's permissions on the sheet are kept when themeflow rewrites it
+    history = workspace_dir / "analysis/02-code/history"
+    for _ in range(2):
+        assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    assert oct(units.stat().st_mode & 0o777) == "0o640"
+    copies = [p.read_bytes() for p in history.glob("units-*.xlsx")]
+    assert len(copies) == len(set(copies))  # the same sheet is never copied twice

@@ -76,3 +76,36 @@ def test_parallel_ingest_and_code_match_one_process(runner, tmp_path: Path, monk
         if name.endswith("stage.json"):
             continue  # records the processes setting itself
         assert results[0][name] == results[1][name], name
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="this platform cannot fork worker processes")
+def test_a_worker_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
+    """A result larger than a pipe holds, and the parent killed before reading it: the worker must end (it
+    holds the workspace lock), not wait forever."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from themeflow import parallel\n"
+        "handle = parallel.fork_call(lambda: b'x' * 10_000_000)\n"
+        "print(handle._process.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    worker = int(parent.stdout.readline())  # type: ignore[union-attr]
+    time.sleep(1)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{worker}/stat").read_text().split(")")[-1].split()[0]
+        except FileNotFoundError:
+            return
+        if state == "Z":  # ended; only waiting to be reaped
+            return
+        time.sleep(0.2)
+    os.kill(worker, signal.SIGKILL)
+    raise AssertionError("the worker outlived its parent")

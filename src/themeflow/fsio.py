@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,16 +40,23 @@ def atomic_path(target: Path, mode: int | None = None) -> Iterator[Path]:
         for folder in (target.parent, target.parent.parent):
             if folder.name == ".themeflow" or folder.parent.name == ".themeflow":
                 os.chmod(folder, 0o700)
+    if mode is None:
+        # A file people made read-only (or shared with their group) keeps its permissions when rewritten.
+        mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
+        keep_mode = False
+    else:
+        keep_mode = True
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        os.chmod(tmp, mode if mode is not None else 0o644)
+        os.chmod(tmp, mode | stat.S_IWUSR)  # writable while it is being written
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
-        if mode is not None:
+        if keep_mode:
             os.chmod(target, mode)
     finally:
         if tmp.exists():

@@ -105,10 +105,18 @@ def fork_call(function: Callable[..., R], *args: Any) -> Forked[R]:
     receive, send = context.Pipe(duplex=False)
 
     def target() -> None:
+        # Only the parent reads: if it dies, sending fails (instead of blocking on a full pipe forever) and the
+        # worker ends, releasing what it inherited (the workspace lock among them).
+        receive.close()
+        result: tuple[bool, Any]
         try:
-            send.send((True, function(*args)))
+            result = (True, function(*args))
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting parent, which raises it
-            send.send((False, exc))
+            result = (False, exc)
+        try:
+            send.send(result)
+        except (BrokenPipeError, OSError):
+            pass  # the parent is gone: nobody wants the result
 
     process = context.Process(target=target)  # not a daemon: it may fork workers of its own
     process.start()

@@ -197,12 +197,17 @@ def _header(cells: list[Any]) -> list[str]:
 
 
 def _header_problems(header: list[str], file_name: str) -> list[Problem]:
-    """A column name given twice: one of the two columns would be lost on the next write."""
+    """Column names the next write would lose a column by: given twice, or starting with `_` (themeflow's own
+    row keys)."""
     first: dict[str, int] = {}
     problems = []
     for index, name in enumerate(header):
         if not name:
             continue
+        if name.startswith("_"):
+            problems.append(
+                Problem(f"column {name}: names starting with _ are themeflow's own: rename the column", file_name, 1)
+            )
         if name in first:
             problems.append(
                 Problem(

@@ -27,8 +27,10 @@ Cell = str | int | float | None
 # Excel's limit on a cell's text (UTF-16 code units); XlsxWriter truncates to it as well.
 MAX_CELL_UTF16 = 32767
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
-_ESCAPED_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
-_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}_")
+# An underscore that would start an _xHHHH_ escape as the reader sees it: before `xHHHH_`, or before `xHHHH` and
+# a control character (whose own escape begins with `_`). Matched without consuming, so `_x005F_x0041_` is safe.
+_ESCAPED_LOOKALIKE = re.compile(r"_(?=x[0-9a-fA-F]{4}(?:_|[\x00-\x08\x0b-\x1f]))")
+_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f]|_x[0-9a-fA-F]{4}")
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 
 
@@ -58,7 +60,7 @@ def _text_xml(text: str) -> str:
     """A string as XlsxWriter writes it inline: control characters as _xHHHH_ (and a literal _xHHHH_
     protected), then & < > escaped."""
     if _NEEDS_ESCAPE.search(text):
-        text = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
+        text = _ESCAPED_LOOKALIKE.sub("_x005F_", text)
         text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text
@@ -100,8 +102,11 @@ def rows_xml(rows: Iterable[Sequence[Cell]], styles: Sequence[int], first_row: i
 
 
 def is_plain_number(value: object) -> bool:
-    """A value `rows_xml` writes as a number (finite int or float, not bool)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A value `rows_xml` writes as a number and a reader gets back exactly: a finite int or float (not bool)
+    that its 16 significant digits hold (a longer one is written as text, as people typed it)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    return math.isfinite(value) and float(f"{value:.16G}") == value
 
 
 def splice_rows(workbook: bytes, member: str, rows: str, last_row: int, last_column: int) -> bytes:

@@ -227,3 +227,55 @@ def merge(
         )
     )
     return MergeResult(rows, problems, counts)
+
+
+def follow_renamed(
+    previous: list[Row], transcripts: dict[str, str], participants_by_transcript: dict[str, str]
+) -> tuple[list[Row], list[str]]:
+    """Rows of a transcript that is no longer ingested move to the newly ingested transcript (one without rows
+    yet) that holds every one of their texts: the file was renamed (P02_访谈.txt → P02_访谈_修订.txt), and its
+    units follow it instead of being orphaned. Returns the rows (moved ones copied) and a note per move."""
+    present = {r.get("transcript_id", "").strip() for r in previous}
+    fresh = sorted(set(transcripts) - present)
+    notes: list[str] = []
+    moves: dict[str, str] = {}
+    for old in sorted(present - set(transcripts)):
+        texts = [
+            r.get("text", "")
+            for r in previous
+            if r.get("transcript_id", "").strip() == old and r.get("status") != "orphaned" and r.get("text", "").strip()
+        ]
+        if not texts:
+            continue
+        homes = [new for new in fresh if new not in moves.values() and all(t in transcripts[new] for t in texts)]
+        if len(homes) == 1:
+            moves[old] = homes[0]
+            notes.append(
+                f"transcript {old} is no longer ingested and {homes[0]} holds all of its units' texts: "
+                f"its {len(texts)} units follow it to {homes[0]} (renamed?)"
+            )
+    if not moves:
+        return previous, notes
+    out = []
+    for row in previous:
+        new = moves.get(row.get("transcript_id", "").strip())
+        if new is not None:
+            row = dict(row, transcript_id=new, participant_id=participants_by_transcript.get(new, ""))
+        out.append(row)
+    return out, notes
+
+
+def missing_transcripts(previous: list[Row], transcripts: dict[str, str], sheet_name: str) -> list[str]:
+    """A warning naming the transcripts rows belong to that are not ingested (their rows stay, orphaned)."""
+    counts: dict[str, int] = {}
+    for row in previous:
+        transcript_id = row.get("transcript_id", "").strip()
+        if transcript_id and transcript_id not in transcripts:
+            counts[transcript_id] = counts.get(transcript_id, 0) + 1
+    if not counts:
+        return []
+    listed = ", ".join(f"{tid} ({n})" for tid, n in sorted(counts.items(), key=lambda item: sort_key(item[0])))
+    return [
+        f"{sheet_name}: rows of transcripts that are not ingested stay, orphaned, and are not counted by themes: "
+        f"{listed} — restore the transcripts, or delete those rows"
+    ]

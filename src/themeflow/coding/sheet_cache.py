@@ -40,7 +40,11 @@ def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] |
         data = json.loads(_path(private_dir).read_text(encoding="utf-8"))
         if digest is not None and data.get("sha256") != digest:
             return None
-        header = [str(name) for name in data["header"]]
+        header = data["header"]
+        if not all(isinstance(v, str) for v in header) or not all(
+            isinstance(v, str) for values in data["rows"] for v in values
+        ):
+            return None  # not what save() writes
         rows = []
         for values in data["rows"]:
             row = dict(zip(header, values[1:], strict=True))

@@ -15,7 +15,7 @@ from themeflow.coding import cache as candidate_cache
 from themeflow.coding import sheet_cache, snapshot
 from themeflow.coding.candidates import Candidate, assign_ids, draft_blocks
 from themeflow.coding.matcher import codebook_terms, compile_codebook
-from themeflow.coding.merge import merge
+from themeflow.coding.merge import follow_renamed, merge, missing_transcripts
 from themeflow.errors import InputError, Problem
 from themeflow.ingest.artefacts import SegmentBlock, read_blocks
 from themeflow.parallel import done, fork_call
@@ -58,8 +58,19 @@ def _history_path(code_dir: Path, suffix: str) -> Path:
 
 
 def _backup(current: Path, code_dir: Path) -> Path:
+    """Copy the sheet into history/ before it is rewritten (once: a run that failed after copying it, or
+    ran again on the same sheet, does not add the same copy twice)."""
+    data = current.read_bytes()
+    copies = [
+        (int(m.group(1)), p)
+        for p in (code_dir / "history").glob(f"units-*{current.suffix}")
+        if (m := re.match(r"units-(\d+)\.", p.name))
+    ]
+    newest = max(copies)[1] if copies else None
+    if newest is not None and newest.read_bytes() == data:
+        return newest
     target = _history_path(code_dir, current.suffix)
-    fsio.write_bytes(target, current.read_bytes())
+    fsio.write_bytes(target, data)
     return target
 
 
@@ -320,15 +331,28 @@ def restore_deleted_rows(
             row.update(values)
             restored.append(row)
             notes.append(
-                f"{sheet_name}: the row of unit {unit} ({decision}) was deleted; the codebook still proposes it, so it "
-                "is back with what people had written — to discard a candidate, reject it"
+                f"{sheet_name}: the row of unit {unit} ({decision}) is missing (deleted, or the sheet was replaced "
+                "by an older copy); the codebook still proposes it, so it is back with what people had written in the "
+                "sheet themeflow last wrote — to discard a candidate, reject it"
             )
         else:
             notes.append(
-                f"{sheet_name}: the row of unit {unit} ({decision}) was deleted and stays deleted; a copy is in "
-                "02-code/history/"
+                f"{sheet_name}: the row of unit {unit} ({decision}) is missing (deleted, or the sheet was replaced "
+                "by an older copy) and stays out; a copy is in 02-code/history/"
             )
     return restored, notes
+
+
+def _refuse_if_read_only(path: Path) -> None:
+    """People make the sheet read-only to keep it as it is: themeflow does not rewrite it then."""
+    import stat
+
+    if path.exists() and not path.stat().st_mode & stat.S_IWUSR:
+        raise InputError(
+            "the sheet is read-only",
+            file=path.name,
+            hint="make it writable to let themeflow add this run's candidates (nothing was written)",
+        )
 
 
 @dataclass
@@ -455,6 +479,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     book = codebook_mod.load(codebook_file)
     sheet_path = ws.sheet_path
     sheet.refuse_if_open(sheet_path)
+    _refuse_if_read_only(sheet_path)
     fsio.remove_stale_temps(ws.code_dir)
     previous_path = sheet_path if sheet_path.exists() else None
     if previous_path is None and _other_format(sheet_path).exists():
@@ -505,6 +530,8 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         restored, notes = restore_deleted_rows(remembered, previous, candidates, sheet_name)
         previous += restored
         warnings += notes
+    previous, moved = follow_renamed(previous, transcripts, participants)
+    warnings += moved + missing_transcripts(previous, transcripts, sheet_name)
     speech = _Speech(blocks)
     merged = merge(
         previous, candidates, transcripts, participants, sheet_name, speech, deid_forms[0] if deid_forms else None
