@@ -662,3 +662,15 @@ def test_a_read_only_sheet_is_not_rewritten_and_failed_runs_add_no_copies(runner
     assert oct(units.stat().st_mode & 0o777) == "0o640"
     copies = [p.read_bytes() for p in history.glob("units-*.xlsx")]
     assert len(copies) == len(set(copies))  # the same sheet is never copied twice
+
+
+def test_a_recode_to_a_theme_and_an_empty_manual_row_get_one_clear_line_each(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    first = _rows(units)[0]["unit_id"]
+    _edit(units, {first: {"final_code": "T1"}}, [{"code": "T1.1", "memo": "忘了填原文"}])
+    result = invoke(runner, "code", "--workspace", ws)
+    out = " ".join(result.output.split())
+    assert result.exit_code == 2
+    assert 'final_code "T1" is a theme, not a code' in out
+    assert out.count("needs its text") == 1 and "is not in transcript" not in out
+    assert out.count("needs its transcript_id") == 1 and "is not an ingested transcript" not in out

@@ -229,3 +229,12 @@ def test_demo_corpus_ingests_with_every_format_decoded(tmp_path: Path) -> None:
     assert "訪談" in big5_text
     kept = (out / "participants.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert "name" not in kept and "participant_id" in kept
+
+
+def test_files_left_out_are_named_by_status_and_run_until_fixed(study: Path) -> None:
+    (study / "data" / "transcripts" / "P09_访谈.txt").write_bytes(b"")
+    assert invoke("ingest", "-w", str(study)).exit_code == 1
+    status = flat(invoke("status", "-w", str(study)).output)
+    assert "not ingested: data/transcripts/P09_访谈.txt: the file is empty" in status
+    run = flat(invoke("run", "-w", str(study)).output)  # ingest is up to date: nothing re-read, still said
+    assert "not ingested: data/transcripts/P09_访谈.txt" in run

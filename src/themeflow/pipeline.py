@@ -233,10 +233,13 @@ def status(ws: Workspace) -> dict[str, Any]:
     stages = list(STAGES)
     if ws.agree_dir.exists():
         stages.insert(2, "agree")
+    from themeflow.ingest.stage import skipped_last_time
+
     out: dict[str, Any] = {
         "workspace": str(ws.root),
         "stages": [stage_state(ws, s) for s in stages],
         "sheet": lock.relative(ws.sheet_path, ws.root),
+        "skipped": skipped_last_time(ws),
         "progress": None,
     }
     if ws.sheet_path.exists():

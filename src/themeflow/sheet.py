@@ -321,8 +321,10 @@ def check_columns(header: Sequence[str], path: Path, required: Iterable[str] = R
         )
 
 
-def validate_rows(rows: list[Row], path: Path, known_codes: set[str]) -> list[Problem]:
-    """Problems people can fix in the sheet: unknown decisions or codes, duplicated unit ids."""
+def validate_rows(rows: list[Row], path: Path, known_codes: set[str], theme_ids: Iterable[str] = ()) -> list[Problem]:
+    """Problems people can fix in the sheet: unknown decisions or codes, duplicated unit ids. `theme_ids`:
+    the codebook's themes, named as such when someone recodes a unit to one."""
+    themes = set(theme_ids)
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     name = Path(path).name
@@ -340,7 +342,11 @@ def validate_rows(rows: list[Row], path: Path, known_codes: set[str]) -> list[Pr
                 )
             )
         final = row.get("final_code", "").strip()
-        if final and final not in known_codes:
+        if final and final in themes:
+            problems.append(
+                Problem(f'final_code "{final}" is a theme, not a code: give one of its codes', name, number)
+            )
+        elif final and final not in known_codes:
             problems.append(Problem(f'final_code "{final}" is not in the codebook', name, number))
         if not unit_id:
             if not row.get("text", "").strip():

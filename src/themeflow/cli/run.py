@@ -58,6 +58,11 @@ def run_cli(
                 warn(f"{step.stage}: {message}")
             for file, reason in getattr(step.result, "skipped", None) or []:
                 warn(f"{step.stage}: skipped {file}: {reason}")
+        if not any(s.stage == "ingest" and s.action == "run" for s in result.steps):
+            from themeflow.ingest.stage import skipped_last_time
+
+            for file, reason in skipped_last_time(ws).items():  # unchanged since: still not ingested
+                warn(f"ingest: not ingested: {file}: {reason}")
         if not quiet:
             ran = [s.stage for s in result.steps if s.action == "run"]
             console.print(

@@ -44,6 +44,8 @@ def status_cli(workspace: Path = WorkspaceOpt, quiet: bool = QuietOpt, as_json: 
             if stage.get("state") != "fresh":
                 reasons = "; ".join(stage.get("reasons", []))
                 console.print(f"{stage.get('stage')}: {stage.get('state')}: {reasons}", markup=False, soft_wrap=True)
+        for file, reason in report.get("skipped", {}).items():
+            console.print(f"not ingested: {file}: {reason}", markup=False, soft_wrap=True)
         raise typer.Exit(code=0)
     from rich.table import Table
 
@@ -58,6 +60,8 @@ def status_cli(workspace: Path = WorkspaceOpt, quiet: bool = QuietOpt, as_json: 
         )
         stages.add_row(entry["stage"], f"[{style}]{entry['state']}[/{style}]" if style else entry["state"], why or "")
     console.print(stages)
+    for file, reason in report.get("skipped", {}).items():
+        console.print(f"[yellow]not ingested: {file}: {reason}[/yellow]", soft_wrap=True)
     if report.get("sheet_error"):
         console.print(f"[red]{report['sheet_error']}[/red]", soft_wrap=True)
     progress = report["progress"]

@@ -9,6 +9,7 @@ match Traditional transcripts. `exclude` cues veto a code on the sentence where 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +72,9 @@ def _compile_cues(keywords: list[str], phrases: list[str], patterns: list[Any], 
                 cues.phrases[tokens] = pattern
         elif "regex" in pattern:
             source = str(pattern["regex"])
-            cues.regexes.append((re.compile(simplified_shadow(source)), source))
+            with warnings.catch_warnings():  # what Python warns about a pattern, `codebook lint` reports
+                warnings.simplefilter("ignore")
+                cues.regexes.append((re.compile(simplified_shadow(source)), source))
         elif "tokens" in pattern:
             cues.token_patterns.append(
                 (pattern["tokens"], str(pattern.get("name") or token_pattern_label(pattern["tokens"])))

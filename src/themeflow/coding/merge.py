@@ -145,6 +145,8 @@ def merge(
         number = int(old["_row"])
         transcript_id = row.get("transcript_id", "").strip()
         text = row.get("text", "")
+        if not transcript_id or not text.strip():
+            continue  # reported by the sheet's validation (a manual unit needs both)
         transcript = transcripts.get(transcript_id)
         if transcript is None:
             problems.append(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,14 +75,17 @@ def _backup(current: Path, code_dir: Path) -> Path:
 
 
 def load_previous(
-    path: Path, known_codes: set[str], as_written: tuple[list[str], list[sheet.Row]] | None = None
+    path: Path,
+    known_codes: set[str],
+    as_written: tuple[list[str], list[sheet.Row]] | None = None,
+    theme_ids: Iterable[str] = (),
 ) -> tuple[list[str], list[sheet.Row], list[Problem]]:
     """Read the sheet people edited and find what they must fix (reported together with the merge's own
     problems, so one run lists every problem). `as_written`: its header and rows from the cache, when the
     file is still exactly what themeflow last wrote."""
     header, rows = as_written if as_written is not None else sheet.read_rows(path)
     sheet.check_columns(header, path)
-    problems = sheet.validate_rows(rows, path, known_codes)
+    problems = sheet.validate_rows(rows, path, known_codes, theme_ids)
     problems += unknown_unit_ids(rows, path)
     problems += removed_codes(rows, path, known_codes)
     return header, rows, problems
@@ -504,7 +507,8 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
             sheet.refuse_if_open(previous_path)
             read_digest = fsio.sha256_file(previous_path)
             cached_sheet = sheet_cache.load(ws.private_dir, read_digest)
-            header, previous, problems = load_previous(previous_path, known, cached_sheet)
+            themes = [n.id for n in book.walk() if not n.is_code]
+            header, previous, problems = load_previous(previous_path, known, cached_sheet, themes)
         warnings = sheet_warnings(previous_path) if previous_path is not None else []
         warnings += vocabulary_warnings(ws, words, codebook_file)
         warnings += [w for w in stray_sheets(ws) if previous_path is None or f"02-code/{previous_path.name} " not in w]

@@ -243,6 +243,16 @@ def stage_inputs(
     return deps, params
 
 
+def skipped_last_time(ws: Workspace) -> dict[str, str]:
+    """Transcript files the last ingest could not read (file -> reason), from its manifest."""
+    try:
+        manifest = json.loads((ws.ingest_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    skipped = manifest.get("skipped") if isinstance(manifest, dict) else None
+    return {str(k): str(v) for k, v in skipped.items()} if isinstance(skipped, dict) else {}
+
+
 def stale_reasons(ws: Workspace) -> list[str]:
     participants = ws.participants_file if ws.participants_file.exists() else None
     deps, params = stage_inputs(ws, ws.transcripts_dir, participants)

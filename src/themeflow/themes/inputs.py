@@ -149,7 +149,7 @@ def load(ws: Workspace) -> ThemesInputs:
     header, rows = sheet_mod.read_rows(sheet_path)
     sheet_mod.check_columns(header, sheet_path)
     known = set(book.code_ids)
-    invalid = sheet_mod.validate_rows(rows, sheet_path, known)
+    invalid = sheet_mod.validate_rows(rows, sheet_path, known, [n.id for n in book.walk() if not n.is_code])
     problems = invalid + unlocated_manual_units(rows, sheet_path.name)
     if problems:
         raise InputError.from_problems(
