@@ -62,6 +62,16 @@ class Deidentifier:
             self._detector = Detector(TermMatcher(terms), self.settings.keep)
         return self._detector
 
+    def prepare_for_workers(self) -> None:
+        """Build everything detection loads on first use (the detector, jieba's tokenizer and its tagged
+        dictionary), so forked workers inherit it instead of each building it again."""
+        if self.enabled:
+            from themeflow.deid import names
+
+            self.detector()
+            names.tokenizer()
+            names.word_tags()
+
     def detect(self, text: str) -> list[Any]:
         """The spans `apply` would replace (pure: safe to run in worker processes)."""
         return self.detector().detect(text) if self.enabled else []

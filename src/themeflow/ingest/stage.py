@@ -307,7 +307,8 @@ def _process_pending(
 
     workers = processes if sum(len(p.text) for p in pending) >= MIN_PARALLEL_CHARS else 1
     if deidentifier.enabled:
-        deidentifier.detect("预热")  # build the detector before forking, so workers inherit it
+        if workers > 1:
+            deidentifier.prepare_for_workers()
         found = fork_map(_detect, deidentifier, [p.text for p in pending], workers)
         for item, spans in zip(pending, found, strict=True):
             item.text, _ = deidentifier.apply(item.transcript_id, item.text, spans)
