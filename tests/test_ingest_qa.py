@@ -277,3 +277,52 @@ def test_text_file_named_docx_says_rename_it() -> None:
 def test_old_word_file_named_docx_says_save_as_docx() -> None:
     with pytest.raises(SourceError, match="Word 97-2003"):
         read_docx(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
+
+
+# --- second pass: speech that only looks like a label, a timestamp or a note ---------------------------
+
+
+def test_a_role_word_quoted_inside_an_answer_starts_no_turn() -> None:
+    raw = (
+        "张医生：最近怎么样？\n老李：还行。我问自己为什么？问：为什么一般？就是想不通。\n"
+        "张医生：那后来呢？\n老李：后来就好了。上面写着。答：多休息。\n"
+    )
+    turns = turns_of(raw)
+    assert [(speaker, role) for speaker, role, _ in turns] == [("张医生", I), ("老李", P), ("张医生", I), ("老李", P)]
+    assert "问：为什么一般？" in "".join(turns[1][2])
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["I  don't know 为什么要吃两种。", "A  B两种药我都吃。", "问  题目我没听清。", "Q3"],
+)
+def test_speech_that_starts_like_a_label_without_a_colon_stays_speech(line: str) -> None:
+    raw = f"访谈者：{ASKED}\n受访者：{ANSWERED}\n{line}\n访谈者：好的。\n"
+    turns = turns_of(raw)
+    assert [role for _, role, _ in turns] == [I, P, I]
+    assert line in turns[1][2] or line.split()[-1] in "".join(turns[1][2])
+
+
+@pytest.mark.parametrize("said", ["（我不太想讲这个，可以跳过吗）", "（好多了）", "【我记得很清楚】", "(真的挺好的)"])
+def test_speech_in_brackets_is_kept(said: str) -> None:
+    turns = turns_of(f"访谈者：{ASKED}\n受访者：{said}\n访谈者：好。\n")
+    assert turns[1][2] == [said]
+
+
+def test_notes_in_brackets_are_still_dropped() -> None:
+    for note in ("（笑）", "[听不清]", "（停顿5秒）", "【哭】", "（沉默）", "(laughs)"):
+        turns = turns_of(f"访谈者：{ASKED}\n受访者：{note}\n{ANSWERED}\n")
+        assert turns[1][2] == [ANSWERED], note
+
+
+def test_answers_that_start_with_time_or_place_words_and_spoken_times_are_kept() -> None:
+    answer = ["时间：我也记不清了，反正是冬天。", "地点：就是我们区里的那个医院。", "7:30 我就出门了。"]
+    turns = turns_of("访谈者：什么时候？\n受访者：\n" + "\n".join(answer) + "\n")
+    assert turns[1][2] == answer
+    dated = turns_of(f"访谈者：{ASKED}\n受访者：{ANSWERED}\n时间：2021年7月12日\n")
+    assert dated[1][2] == [ANSWERED]  # a date line is a note
+
+
+def test_a_line_starting_with_a_hash_is_speech_unless_it_is_a_short_heading() -> None:
+    turns = turns_of("访谈者：住哪里？\n受访者：\n# 1号楼，靠马路那边。\n## 第二部分\n")
+    assert turns[1][2] == ["# 1号楼，靠马路那边。"]

@@ -83,6 +83,7 @@ COLON = f"[{COLONS}]"
 
 _BRACKETED_TIME = rf"[\[【(（]\s*{TIME}\s*[\]】)）]"
 # A timestamp before the label or utterance, or a line that is only a timestamp: never speech.
+_SPOKEN_TIME = re.compile(r"^\s*\d{1,2}:\d{2}\s+\S")
 _LEADING_TIME = re.compile(rf"^\s*{_BRACKETED_TIME}\s*|^\s*{TIME}\s+(?=\S)|^\s*{TIME}\s*$")
 # A timestamp closing an utterance (`…来的。（00:00:12）`, `… 00:01:30`): a bare one only as hh:mm:ss after a
 # space or punctuation, so `3:30` said inside a sentence stays.
@@ -111,6 +112,7 @@ _BRACKET_LABEL = re.compile(
 _SPACED_LABEL = re.compile(rf"^[*#>\s]*(?P<label>[^\s{COLONS}]{{1,12}})(?:\t|[ \u3000]{{2,}}|\u3000)\s*(?P<rest>\S.*)$")
 _BARE_LABEL = re.compile(rf"^[*#>\s]*(?P<label>[^\s{COLONS}]{{2,12}})\s*(?P<rest>)$")
 _KNOWN_ONLY_KINDS = {"bracket", "spaced", "bare"}
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}\d{0,2}$")
 _PATTERNS = (
     ("service", _SERVICE_LINE),
     ("label-time", _LABEL_TIME_LINE),
@@ -195,14 +197,17 @@ def _parse_head(offset: int, line: str, accept_label: Callable[[str, str], bool]
             if match and accept_label(match.group("label"), kind):
                 rest_start = start + match.start("rest")
                 return _Line(offset + rest_start, offset + len(line), match.group("label").strip("*# "), kind)
+    if stripped_time and _SPOKEN_TIME.match(line):
+        skip = 0  # `7:30 我就出门了`: a time said, not a timestamp (those have seconds, or a label after them)
     return _Line(offset + skip, offset + len(line), None)
 
 
-def _parse_line(offset: int, line: str, accept_label: Callable[[str, str], bool]) -> list[_Line]:
-    """The line as pieces: its head, then one piece per known label met inline after a sentence end."""
+def _parse_line(offset: int, line: str, accept_label: Callable[[str, str], bool], inline: bool = False) -> list[_Line]:
+    """The line as pieces: its head, then (with `inline`) one piece per known label met inline after a
+    sentence end."""
     pieces = [_parse_head(offset, line, accept_label)]
     utterance = pieces[0].start - offset
-    if not _ANY_COLON.search(line, utterance):
+    if not inline or not _ANY_COLON.search(line, utterance):
         return pieces  # most utterances: no colon, no label inside (the scan below is the costly part)
     for match in _INLINE_LABEL.finditer(line, utterance):
         pieces[-1].end = offset + match.start()
@@ -275,19 +280,42 @@ NOTE_KEYS = (
     "地點",
 )
 # One bracketed annotation, nothing else but sentence punctuation: `（笑）`, `[听不清]`, `（停顿5秒）`, `【哭】`.
-_BRACKETED_NOTE = re.compile(r"^[（(\[【〔][^（）()\[\]【】〔〕\n]{1,40}[）)\]】〕][。，,.！？!?；;…\s]*$")
-_NOTE_LINE = re.compile(r"^(?:[-=*_~—–·]{3,}|#{1,6}\s.*|(?:" + "|".join(NOTE_KEYS) + rf")\s*{COLON}.*)$")
+# Keys that are also ordinary words at the start of an answer (`时间：我也记不清了`): a note only with a date or a
+# number in it (`时间：2021年7月12日`).
+_METADATA_KEYS = ("日期", "时间", "地点", "時間", "地點")
+_BRACKETED = re.compile(r"^[（(\[【〔](?P<note>[^（）()\[\]【】〔〕\n]{1,40})[）)\]】〕][。，,.！？!?；;…\s]*$")
+# What transcribers write in brackets; speech in brackets (`（好多了）`, `（我不太想讲这个）`) stays speech.
+_NOTE_WORDS = re.compile(
+    r"笑|哭|哽咽|流泪|沉默|停顿|停頓|叹气|嘆氣|叹息|咳|清嗓|听不清|聽不清|听不到|不清楚|模糊|杂音|噪音|中断|中斷|打断|"
+    r"插话|点头|點頭|摇头|搖頭|手势|录音|錄音|暂停|电话|電話|敲门|进来|离开|離開|省略|略去|隐去|删去|匿名|方言|音频|"
+    r"\d+\s*(?:秒|分钟|分鐘)|inaudible|laugh|pause|crosstalk|silence|unclear|sigh|cough|cries",
+    re.I,
+)
+_HEADING = re.compile(r"^#{1,6}\s+[^。，,！？!?；;…]{1,30}$")
+_NOTE_LINE = re.compile(
+    r"^(?:[-=*_~—–·]{3,}|(?:"
+    + "|".join(k for k in NOTE_KEYS if k not in _METADATA_KEYS)
+    + rf")\s*{COLON}.*|(?:"
+    + "|".join(_METADATA_KEYS)
+    + rf")\s*{COLON}.*\d.*)$"
+)
 
 
 def is_bracketed_note(text: str) -> bool:
-    """A transcriber's bracketed annotation standing alone (a line, an utterance or a sentence): not speech."""
-    return bool(_BRACKETED_NOTE.match(text.strip()))
+    """A transcriber's bracketed annotation standing alone (a line, an utterance or a sentence): `（笑）`,
+    `[听不清]`, `（停顿5秒）`, `【哭】` — not speech. Bracketed words of the speaker's own are kept."""
+    match = _BRACKETED.match(text.strip())
+    if match is None:
+        return False
+    note = match.group("note")
+    return bool(_NOTE_WORDS.search(note)) and not any(ch in note for ch in "我你您")
 
 
 def is_note_line(line: str) -> bool:
     """A line that is a note, a separator or a Markdown heading (`## 第二部分`), not speech (only lines
     without a speaker label are tested)."""
-    return is_bracketed_note(line) or bool(_NOTE_LINE.match(line.strip()))
+    stripped = line.strip()
+    return is_bracketed_note(stripped) or bool(_NOTE_LINE.match(stripped) or _HEADING.match(stripped))
 
 
 def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
@@ -325,8 +353,15 @@ def _without_leading_time(line: str) -> str:
     return line[match.end() :] if match else line
 
 
-def _parse_lines(lines: list[tuple[int, str]], accept_label: Callable[[str, str], bool]) -> list[_Line]:
-    return [piece for offset, line in lines for piece in _parse_line(offset, line, accept_label)]
+def _parse_lines(
+    lines: list[tuple[int, str]], accept_label: Callable[[str, str], bool], inline: bool = False
+) -> list[_Line]:
+    return [piece for offset, line in lines for piece in _parse_line(offset, line, accept_label, inline)]
+
+
+# Labels met inside lines start turns only in an interview crammed into this few labelled lines: elsewhere a
+# role word after a full stop is someone quoting (`上面写着。问：复发的信号有哪些？`).
+CRAMMED_LINES = 2
 
 
 def _first_labelled_line(lines: list[tuple[int, str]], parsed: list[_Line]) -> int:
@@ -341,6 +376,8 @@ def split_turns(text: str) -> SpeakerSplit:
     def known_only(label: str, kind: str) -> bool:
         if kind == "service":
             return True
+        if kind in {"spaced", "bare"} and not _CJK_WORD.match(label.strip("*# ")):
+            return False  # `I  don't know`, `A  B两种药`, a line `Q3`: speech, not labels
         return _known_role(label.strip("*# ")) is not None
 
     def known_or(labels: set[str]) -> Callable[[str, str], bool]:
@@ -353,6 +390,9 @@ def split_turns(text: str) -> SpeakerSplit:
 
     parsed = _parse_lines(lines, known_only)
     labelled = [p for p in parsed if p.label is not None]
+    if 0 < len(labelled) <= CRAMMED_LINES and not service:
+        parsed = _parse_lines(lines, known_only, inline=True)
+        labelled = [p for p in parsed if p.label is not None]
     scheme = "service-export" if service else ("labels" if labelled else "")
     counts = _candidate_labels(lines)
     recurring = {label for label, n in counts.items() if n >= 2 and len(label) <= 8}
