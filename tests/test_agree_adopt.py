@@ -248,6 +248,6 @@ def test_unknown_drafted_code_of_an_accepted_unit_and_of_a_manual_unit_are_each_
     write_sheet(ws / "sheets" / "units-li.xlsx", rows)
     result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
     assert result.exit_code == 2
-    assert 'units-li.xlsx row 3: code "T9.9" is not in the codebook' in result.output
+    assert 'units-li.xlsx row 3: code was changed from "T1.2" to "T9.9"' in result.output  # typed over the drafted code
     assert 'units-li.xlsx row 6: code "T8.8" is not in the codebook' in result.output
     assert result.output.count("T9.9") == 1 and result.output.count("T8.8") == 1

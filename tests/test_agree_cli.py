@@ -501,3 +501,10 @@ def test_status_calls_agree_fresh_after_the_consensus_is_adopted(ws: Path) -> No
     settle(ws / "analysis" / "03-agree" / "consensus.xlsx", MEETING)
     assert invoke(ws, "--adopt", "analysis/03-agree/consensus.xlsx").exit_code == 0
     assert not [r for r in agree.stale_reasons(workspace.load(ws)) if "consensus" in r]
+
+
+def test_a_coder_writing_their_name_in_another_case_is_one_coder(ws: Path) -> None:
+    rows = [{**r, "coder": "Ana" if i < 2 else "ana"} for i, r in enumerate(sheet_a())]
+    write_sheet(ws / "sheets" / "units-wang.xlsx", rows)
+    result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
+    assert result.exit_code == 0, result.output

@@ -662,6 +662,44 @@ def test_a_read_only_sheet_is_not_rewritten_and_failed_runs_add_no_copies(runner
     assert oct(units.stat().st_mode & 0o777) == "0o640"
     copies = [p.read_bytes() for p in history.glob("units-*.xlsx")]
     assert len(copies) == len(set(copies))  # the same sheet is never copied twice
+    units.chmod(0o444)  # a finished sheet, frozen: a run that would not change it goes through
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    assert invoke(runner, "run", "--workspace", ws).exit_code == 0
+
+
+def test_an_older_copy_put_back_is_noticed_and_the_newer_sheet_kept(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    older = units.read_bytes()
+    unit = _rows(units)[0]["unit_id"]
+    _edit(units, {unit: {"decision": "accept", "memo": "后来才决定的"}})
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    units.write_bytes(older)  # someone copies an older sheet over the newer one
+    result = invoke(runner, "code", "--workspace", ws)
+    out = " ".join(result.output.split())
+    assert result.exit_code == 0 and "1 unit had a decision or memo when themeflow last wrote the sheet" in out
+    kept = out.split("the sheet as last written is kept as 02-code/history/")[1].split()[0]
+    back = {r["unit_id"]: r for r in sheet.read_rows(workspace_dir / "analysis/02-code/history" / kept)[1]}
+    assert (back[unit]["decision"], back[unit]["memo"]) == ("accept", "后来才决定的")
+
+
+def test_a_text_typo_fixed_in_the_sheet_is_put_back_with_a_warning(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    row = _rows(units)[0]
+    _edit(units, {row["unit_id"]: {"text": row["text"] + "（改）"}})
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0 and "the text column is the transcript's and is put back" in result.output
+    assert _rows(units)[0]["text"] == row["text"]
+
+
+def test_a_hand_added_unit_may_have_its_code_changed(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    _edit(units, {}, [{"transcript_id": "P1_a", "text": "有时候下午还一起下棋。", "code": "T1.1"}])
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    manual = next(r for r in _rows(units) if r["unit_id"].startswith("m"))
+    _edit(units, {manual["unit_id"]: {"code": "T2.1"}})
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    assert next(r for r in _rows(units) if r["unit_id"] == manual["unit_id"])["code"] == "T2.1"
 
 
 def test_a_recode_to_a_theme_and_an_empty_manual_row_get_one_clear_line_each(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
@@ -674,3 +712,20 @@ def test_a_recode_to_a_theme_and_an_empty_manual_row_get_one_clear_line_each(run
     assert 'final_code "T1" is a theme, not a code' in out
     assert out.count("needs its text") == 1 and "is not in transcript" not in out
     assert out.count("needs its transcript_id") == 1 and "is not an ingested transcript" not in out
+
+
+def test_a_manual_unit_that_takes_in_the_speaker_label_is_refused(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    _edit(units, {}, [{"transcript_id": "P1_a", "text": "受访者：一般不说。", "code": "T1.2"}])
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2 and "begins with text that is not speech" in " ".join(result.output.split())
+
+
+def test_invisible_characters_in_a_decision_and_a_miscased_code_are_handled(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    rows = _rows(units)
+    _edit(units, {rows[0]["unit_id"]: {"decision": "accept\u200b"}, rows[1]["unit_id"]: {"final_code": "t1.2"}})
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert 'final_code "t1.2" is not in the codebook (did you mean "T1.2"?)' in out and "decision" not in out

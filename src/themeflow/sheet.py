@@ -48,9 +48,12 @@ CODEBOOK_SHEET = "codebook"
 Row = dict[str, str]
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))  # zero-width characters pasted along
+
+
 def normalise_decision(value: str) -> str | None:
     """'' for pending, 'accept' or 'reject'; None when the word is not a decision."""
-    word = (value or "").strip()
+    word = (value or "").translate(_INVISIBLE).strip()
     if not word:
         return ""
     return DECISION_WORDS.get(word.lower())
@@ -347,7 +350,9 @@ def validate_rows(rows: list[Row], path: Path, known_codes: set[str], theme_ids:
                 Problem(f'final_code "{final}" is a theme, not a code: give one of its codes', name, number)
             )
         elif final and final not in known_codes:
-            problems.append(Problem(f'final_code "{final}" is not in the codebook', name, number))
+            near = [c for c in known_codes if c.casefold() == final.casefold()]
+            hint = f' (did you mean "{near[0]}"?)' if len(near) == 1 else ""
+            problems.append(Problem(f'final_code "{final}" is not in the codebook{hint}', name, number))
         if not unit_id:
             if not row.get("text", "").strip():
                 problems.append(Problem("a manual unit (empty unit_id) needs its text", name, number))
@@ -358,6 +363,25 @@ def validate_rows(rows: list[Row], path: Path, known_codes: set[str], theme_ids:
             elif not final and row.get("code", "").strip() not in known_codes:
                 problems.append(Problem(f'code "{row["code"]}" is not in the codebook', name, number))
     return problems
+
+
+def code_column_edits(rows: list[Row], drafted: dict[str, str], sheet_name: str) -> list[Problem]:
+    """Drafted units whose `code` people changed (`drafted`: unit id -> the code themeflow wrote): the column is
+    themeflow's and would be put back, losing the recode (a drafted unit's code is part of its id). A unit
+    added by hand (m…) keeps the code its author gives it."""
+    out = []
+    for row in rows:
+        unit, code = row.get("unit_id", "").strip(), row.get("code", "").strip()
+        if unit.startswith("u") and unit in drafted and code != drafted[unit]:
+            out.append(
+                Problem(
+                    f'code was changed from "{drafted[unit]}" to "{code}": the code column is themeflow\'s — put '
+                    f'"{drafted[unit]}" back and write the new code in final_code',
+                    sheet_name,
+                    int(row["_row"]),
+                )
+            )
+    return out
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def coder_name(path: Path, rows: list[Row]) -> str:
             continue
         if first is None:
             first = (name, row["_row"])
-        elif name != first[0]:
+        elif name.casefold() != first[0].casefold():
             raise InputError(
                 f'coder "{name}" differs from "{first[0]}" (row {first[1]}): one sheet holds one coder\'s decisions',
                 file=path.name,
@@ -125,6 +125,7 @@ def read_sheet(
     known_codes: set[str],
     transcript: Callable[[str], str | None],
     current: dict[str, tuple[str, str, str]] | None = None,
+    drafted_codes: dict[str, str] | None = None,
 ) -> CoderSheet:
     """Read and check one coder's sheet. `transcript(tid)` returns a normalised transcript or None.
     `current` maps unit ids to where the workspace coder sheet has them now (start, end, text): a copy made
@@ -133,7 +134,12 @@ def read_sheet(
     header, rows = sheet.read_rows(path)
     sheet.check_columns(header, path)
     problems = sheet.validate_rows(rows, path, known_codes)
+    recoded = sheet.code_column_edits(rows, drafted_codes or {}, path.name)
+    problems += recoded
+    said = {p.row for p in recoded}
     for row in rows:
+        if int(row["_row"]) in said:
+            continue
         # An accepted unit counts under its drafted `code` when it has no `final_code`. `validate_rows` has
         # already reported an unknown final_code, and an unknown code of a manual unit: each problem once.
         final = (row.get("final_code") or "").strip()
@@ -147,9 +153,7 @@ def read_sheet(
             message = f'code "{code}" is not in the codebook' if code else "an accepted unit needs a code or final_code"
             problems.append(Problem(message, path.name, int(row["_row"])))
     if problems:
-        raise InputError.from_problems(
-            problems, hint="sheets must use the codebook the code stage applied (02-code/codebook.yaml)"
-        )
+        raise InputError.from_problems(problems, hint="fix the coder's sheet and run again (nothing was written)")
     result = CoderSheet(path=path, coder=coder_name(path, rows), header=header, rows=[])
     for original in rows:
         row = dict(original)

@@ -172,8 +172,8 @@ def run(ws: Workspace, sheet_paths: list[Path] | None = None) -> AgreementResult
     sentences = participant_sentences(_read_segments(ws))
     reader = _transcript_reader(ws)
     known = set(book.code_ids)
-    current = _current_positions(ws)
-    sheets: list[CoderSheet] = [read_sheet(Path(p), known, reader, current) for p in sheet_paths]
+    current, drafted_codes = _current_positions(ws)
+    sheets: list[CoderSheet] = [read_sheet(Path(p), known, reader, current, drafted_codes) for p in sheet_paths]
     check_together(sheets)
     marked = [marks(sentences, s.spans) for s in sheets]
     codes = [(c.id, c.label.best("zh")) for c in book.codes]
@@ -248,17 +248,19 @@ def _next_numbered(folder: Path, stem: str, suffix: str) -> Path:
     return folder / f"{stem}-{max(numbers, default=0) + 1:04d}{suffix}"
 
 
-def _current_positions(ws: Workspace) -> dict[str, tuple[str, str, str]]:
+def _current_positions(ws: Workspace) -> tuple[dict[str, tuple[str, str, str]], dict[str, str]]:
     """Where the workspace coder sheet has each unit now (the code stage keeps it current), for copies made
-    before transcripts or de-identification settings changed."""
+    before transcripts or de-identification settings changed; and each unit's drafted code, so a recode typed
+    into a copy's `code` column is caught."""
     if not ws.sheet_path.exists():
-        return {}
+        return {}, {}
     _, rows = sheet.read_rows(ws.sheet_path)
-    return {
+    places = {
         r["unit_id"]: (r.get("start", ""), r.get("end", ""), r.get("text", ""))
         for r in rows
         if r.get("unit_id") and r.get("status") != "orphaned"
     }
+    return places, {r["unit_id"]: r.get("code", "") for r in rows if r.get("unit_id")}
 
 
 def _read_segments(ws: Workspace) -> list[dict[str, str]]:

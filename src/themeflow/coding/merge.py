@@ -47,6 +47,8 @@ def _speech_problem(sentences: list[tuple[int, int, str, str]] | None, start: in
     touched = [s for s in sentences if s[0] < end and start < s[1]]
     if not touched:
         return "is not in anyone's answer (a speaker label, a title or a note?)"
+    if start < min(s[0] for s in touched):
+        return "begins with text that is not speech (a speaker label?): start the text where the answer starts"
     if any(role != "participant" for *_, role in touched):
         return "is interviewer speech: only participant speech is coded"
     if len({turn for _, _, turn, _ in touched}) > 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,27 +134,48 @@ def removed_codes(rows: list[sheet.Row], path: Path, known_codes: set[str]) -> l
     return out
 
 
-def recoded_in_code_column(
-    rows: list[sheet.Row], last_written: tuple[list[str], list[sheet.Row]] | None, sheet_name: str
-) -> list[Problem]:
-    """Rows whose `code` people changed since themeflow wrote the sheet: the column is themeflow's and would
-    be put back, losing the recode (a unit's code never changes between runs: it is part of its id)."""
-    if last_written is None:
+def text_column_edits(rows: list[sheet.Row], last_written: list[sheet.Row], sheet_name: str) -> list[str]:
+    """Drafted units whose `text` people changed since themeflow wrote the sheet: the text is the
+    transcript's and is put back (a typo is fixed in the transcript, then `themeflow ingest`)."""
+    written = {r.get("unit_id", ""): r.get("text", "") for r in last_written}
+    changed = [
+        r["_row"]
+        for r in rows
+        if (unit := r.get("unit_id", "").strip()).startswith("u")
+        and unit in written
+        and r.get("text", "").strip() != written[unit].strip()
+    ]
+    if not changed:
         return []
-    written = {r.get("unit_id", ""): r.get("code", "") for r in last_written[1]}
-    out = []
-    for row in rows:
-        unit, code = row.get("unit_id", "").strip(), row.get("code", "").strip()
-        if unit in written and code != written[unit]:
-            out.append(
-                Problem(
-                    f'code was changed from "{written[unit]}" to "{code}": the code column is themeflow\'s — put '
-                    f'"{written[unit]}" back and write the new code in final_code',
-                    sheet_name,
-                    int(row["_row"]),
-                )
-            )
-    return out
+    return [
+        f"{sheet_name}: the text of {len(changed)} drafted unit{'s' if len(changed) != 1 else ''} was changed (row "
+        f"{', '.join(changed[:5])}{'…' if len(changed) > 5 else ''}): the text column is the transcript's and is put "
+        "back — correct the transcript and run `themeflow ingest`, or add a unit by hand"
+    ]
+
+
+def cleared_since_written(rows: list[sheet.Row], remembered: dict[str, dict[str, str]]) -> list[str]:
+    """Units whose decision or memo is blank now but was not when themeflow last wrote the sheet: cleared on
+    purpose, or an older copy of the sheet was put back over the newer one."""
+    present = {r.get("unit_id", "").strip(): r for r in rows}
+    return sorted(
+        unit
+        for unit, values in remembered.items()
+        if unit in present
+        and any(values.get(c, "").strip() and not present[unit].get(c, "").strip() for c in ("decision", "memo"))
+    )
+
+
+def _keep_last_written(
+    ws: Workspace, last_written: tuple[list[str], list[sheet.Row]], book: codebook_mod.Codebook
+) -> Path:
+    """Put the sheet as themeflow last wrote it (rebuilt from the private cache) into history/, when the file
+    on disk is not it any more and has lost decisions: an older copy put back leaves no other copy of it."""
+    header, rows = last_written
+    data = sheet.sheet_bytes(ws.sheet_path, header, rows, book.reference_rows(), book.code_ids)
+    target = _history_path(ws.code_dir, ws.sheet_path.suffix)
+    fsio.write_bytes(target, data)
+    return target
 
 
 def _stop(problems: list[Problem]) -> None:
@@ -346,18 +368,6 @@ def restore_deleted_rows(
     return restored, notes
 
 
-def _refuse_if_read_only(path: Path) -> None:
-    """People make the sheet read-only to keep it as it is: themeflow does not rewrite it then."""
-    import stat
-
-    if path.exists() and not path.stat().st_mode & stat.S_IWUSR:
-        raise InputError(
-            "the sheet is read-only",
-            file=path.name,
-            hint="make it writable to let themeflow add this run's candidates (nothing was written)",
-        )
-
-
 @dataclass
 class _DraftPlan:
     """Which transcripts the candidate cache answers and which must be drafted again."""
@@ -470,6 +480,8 @@ class _SheetWrite:
             if fsio.sha256_file(self.previous_path) != self.read_digest:
                 return "saved meanwhile", "", None
             if self.previous_path.read_bytes() != data:
+                if not self.previous_path.stat().st_mode & stat.S_IWUSR:
+                    return "read-only", "", None  # people made it read-only to keep it as it is
                 backup = _backup(self.previous_path, self.code_dir)
         fsio.write_if_changed(self.path, data)
         return "written", fsio.sha256_bytes(data), backup
@@ -482,7 +494,6 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     book = codebook_mod.load(codebook_file)
     sheet_path = ws.sheet_path
     sheet.refuse_if_open(sheet_path)
-    _refuse_if_read_only(sheet_path)
     fsio.remove_stale_temps(ws.code_dir)
     previous_path = sheet_path if sheet_path.exists() else None
     if previous_path is None and _other_format(sheet_path).exists():
@@ -521,7 +532,20 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
                 hint="restore it from 02-code/history/ (the newest units-NNNN file); to start over, delete the sheet",
             )
         if previous_path is not None and cached_sheet is None:
-            problems += recoded_in_code_column(previous, sheet_cache.load(ws.private_dir, None), previous_path.name)
+            last_written = sheet_cache.load(ws.private_dir, None)
+            if last_written is not None:
+                written_codes = {r.get("unit_id", ""): r.get("code", "") for r in last_written[1]}
+                problems += sheet.code_column_edits(previous, written_codes, previous_path.name)
+                warnings += text_column_edits(previous, last_written[1], previous_path.name)
+                cleared = cleared_since_written(previous, remembered)
+                if cleared and previous_path == sheet_path:
+                    kept = _keep_last_written(ws, last_written, book)
+                    shown = ", ".join(cleared[:5]) + ("…" if len(cleared) > 5 else "")
+                    warnings.append(
+                        f"{previous_path.name}: {len(cleared)} unit{'s' if len(cleared) != 1 else ''} had a decision "
+                        f"or memo when themeflow last wrote the sheet and have none now ({shown}); if an older copy "
+                        f"was put back, the sheet as last written is kept as 02-code/history/{kept.name}"
+                    )
         deid_forms = deid_rewordings(ws) if previous else None
     except BaseException:
         drafting.cancel()  # it writes nothing; this process's error is the one to report
@@ -557,6 +581,12 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         written.finish()  # a sheet being written is never cut short
         raise
     outcome, digest, backup = written.result()
+    if outcome == "read-only":
+        raise InputError(
+            "the sheet is read-only",
+            file=sheet_path.name,
+            hint="make it writable to let themeflow update it (this run would change it; nothing was written)",
+        )
     if outcome == "saved meanwhile":
         # Someone saved the sheet (Excel, WPS) while this run was working: their edits win; nothing is written.
         raise InputError(
