@@ -326,3 +326,57 @@ def test_answers_that_start_with_time_or_place_words_and_spoken_times_are_kept()
 def test_a_line_starting_with_a_hash_is_speech_unless_it_is_a_short_heading() -> None:
     turns = turns_of("访谈者：住哪里？\n受访者：\n# 1号楼，靠马路那边。\n## 第二部分\n")
     assert turns[1][2] == ["# 1号楼，靠马路那边。"]
+
+
+def test_speaker_labels_that_were_names_stay_labels_after_de_identification() -> None:
+    raw = (
+        "小[人名2]  00:00:02\n您好，最近怎么样？\n老[人名3]  00:00:06\n还行，就是睡不好。\n"
+        "小[人名2]  00:00:12\n睡不好多久了？\n老[人名3]  00:00:15\n有半年了吧。\n"
+    )
+    turns = turns_of(raw)
+    assert [(speaker, role) for speaker, role, _ in turns] == [
+        ("小[人名2]", I),
+        ("老[人名3]", P),
+        ("小[人名2]", I),
+        ("老[人名3]", P),
+    ]
+    assert turns[1][2] == ["还行，就是睡不好。"]
+
+
+def test_a_turn_pasted_onto_the_previous_line_is_split_in_an_ordinary_transcript() -> None:
+    raw = (
+        "访谈者：您好，最近怎么样？受访者：还行吧。访谈者：睡得好吗？受访者：不太好，老做梦。\n"
+        "访谈者：做什么梦？\n受访者：乱七八糟的。\n访谈者：醒了还记得吗？\n受访者：记不清了。\n"
+    )
+    turns = turns_of(raw)
+    assert [role for _, role, _ in turns] == [I, P, I, P, I, P, I, P]
+    assert turns[1][2] == ["还行吧。"]
+
+
+def test_labels_with_details_in_brackets_keep_their_role() -> None:
+    raw = "访谈者（L）：您好，先介绍一下自己吧。\n受访者（P07，男，45岁）：我四十五，以前在工厂上班。\n"
+    assert [(role, spans) for _, role, spans in turns_of(raw)] == [
+        (I, ["您好，先介绍一下自己吧。"]),
+        (P, ["我四十五，以前在工厂上班。"]),
+    ]
+
+
+def test_closing_lines_are_not_speech() -> None:
+    for closing in ("访谈结束。", "——访谈结束——", "录音结束", "（全文完）", "核对人：小周"):
+        turns = turns_of(f"访谈者：{ASKED}\n受访者：{ANSWERED}\n{closing}\n")
+        assert turns[-1][2] == [ANSWERED], closing
+
+
+def test_people_a_participant_quotes_and_spoken_lists_are_not_speakers() -> None:
+    raw = (
+        f"访谈者：{ASKED}\n受访者：我妈每天都问。\n我妈：你最近药按时吃了吗？\n我：吃了。\n我妈：那就好。\n我：嗯。\n"
+        "访谈者：出门前要注意什么？\n受访者：\n第一：吃药。\n第二：看天气。\n第一：关煤气。\n"
+    )
+    turns = turns_of(raw)
+    assert [(speaker, role) for speaker, role, _ in turns] == [
+        ("访谈者", I),
+        ("受访者", P),
+        ("访谈者", I),
+        ("受访者", P),
+    ]
+    assert "我妈：你最近药按时吃了吗？" in turns[1][2] and "第一：吃药。" in turns[3][2]

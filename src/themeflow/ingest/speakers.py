@@ -101,7 +101,7 @@ _LABEL_TIME_LINE = re.compile(
     rf"^[*#>\s]*(?P<label>[^\s{COLONS}\d\[【(（*]{{1,8}}\d{{0,2}})\**\s*(?:(?P<ts>{TIME})|{_BRACKETED_TIME})\s*{COLON}?\s*(?P<rest>.*)$"
 )
 _INLINE = re.compile(
-    rf"^[*#>\s]*(?P<label>[^\s{COLONS}*]{{1,12}}?)\s*\**\s*(?:{_BRACKETED_TIME}\s*)?{COLON}\s*\**\s*(?P<rest>.*)$"
+    rf"^[*#>\s]*(?P<label>[^\s{COLONS}*]{{1,24}}?)\s*\**\s*(?:{_BRACKETED_TIME}\s*)?{COLON}\s*\**\s*(?P<rest>.*)$"
 )
 # Forms taken for known role words only (an unknown `[笑]` or `张医生  你好` is not a label):
 # `【访谈者】你好`, `[受访者] 还行`; `访谈者<TAB>你好` or two spaces; a label alone on its line (two characters
@@ -122,7 +122,8 @@ _PATTERNS = (
     ("bare", _BARE_LABEL),
 )
 # `受访者(P3)`, `访谈者1`: the role comes from the label without its number or bracketed note.
-_LABEL_SUFFIX = re.compile(r"(?:\s*[（(【\[][^）)】\]]{0,10}[）)】\]]|\s*\d{1,2})$")
+_PSEUDONYM = re.compile(r"\[(?:人名|机构|地址|电话|受访者)\d+\]")
+_LABEL_SUFFIX = re.compile(r"(?:\s*[（(【\[][^）)】\]]{0,20}[）)】\]]|\s*\d{1,2})$")
 # A line-start `X说：` is speech quoted inside a turn, not a speaker label.
 _SPEECH_VERB = ("说", "說", "讲", "講", "问", "問", "道", "想", "讲过", "说过")
 _PARTICIPANT_CODE = re.compile(r"^(?:p|参与者|參與者|受访者|受訪者)\s*0*\d{1,3}$", re.I)
@@ -159,6 +160,7 @@ class _Line:
     end: int
     label: str | None  # None: a continuation line
     kind: str = ""  # "service", "label-time", "inline"
+    label_at: tuple[int, int] = (0, 0)  # where the label stands in the text
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
@@ -196,22 +198,31 @@ def _parse_head(offset: int, line: str, accept_label: Callable[[str, str], bool]
             match = pattern.match(body)
             if match and accept_label(match.group("label"), kind):
                 rest_start = start + match.start("rest")
-                return _Line(offset + rest_start, offset + len(line), match.group("label").strip("*# "), kind)
+                at = (offset + start + match.start("label"), offset + start + match.end("label"))
+                return _Line(offset + rest_start, offset + len(line), match.group("label").strip("*# "), kind, at)
     if stripped_time and _SPOKEN_TIME.match(line):
         skip = 0  # `7:30 我就出门了`: a time said, not a timestamp (those have seconds, or a label after them)
     return _Line(offset + skip, offset + len(line), None)
 
 
-def _parse_line(offset: int, line: str, accept_label: Callable[[str, str], bool], inline: bool = False) -> list[_Line]:
-    """The line as pieces: its head, then (with `inline`) one piece per known label met inline after a
-    sentence end."""
+InlineRule = Callable[[str | None, str], bool]  # (label the line began with, label met inside) -> a new turn?
+
+
+def _parse_line(
+    offset: int, line: str, accept_label: Callable[[str, str], bool], inline: InlineRule | None = None
+) -> list[_Line]:
+    """The line as pieces: its head, then (when `inline` agrees) one piece per known label met inside the
+    line after a sentence end."""
     pieces = [_parse_head(offset, line, accept_label)]
     utterance = pieces[0].start - offset
-    if not inline or not _ANY_COLON.search(line, utterance):
+    if inline is None or not _ANY_COLON.search(line, utterance):
         return pieces  # most utterances: no colon, no label inside (the scan below is the costly part)
     for match in _INLINE_LABEL.finditer(line, utterance):
+        if not inline(pieces[-1].label, match.group("label")):
+            continue
         pieces[-1].end = offset + match.start()
-        pieces.append(_Line(offset + match.end(), offset + len(line), match.group("label"), "inline"))
+        at = (offset + match.start("label"), offset + match.end("label"))
+        pieces.append(_Line(offset + match.end(), offset + len(line), match.group("label"), "inline", at))
     return pieces
 
 
@@ -268,6 +279,10 @@ NOTE_KEYS = (
     "访谈编号",
     "文件名",
     "录音文件",
+    "核对人",
+    "核對人",
+    "转录说明",
+    "轉錄說明",
     "備註",
     "轉錄人",
     "記錄人",
@@ -292,6 +307,11 @@ _NOTE_WORDS = re.compile(
     re.I,
 )
 _HEADING = re.compile(r"^#{1,6}\s+[^。，,！？!?；;…]{1,30}$")
+# How transcripts close: `访谈结束。`, `——访谈结束——`, `录音结束`, `（全文完）`.
+_CLOSING = re.compile(
+    r"^[-—=*·\s]*[（(\[【]?(?:(?:访谈|訪談|采访|採訪|录音|錄音|转录|轉錄)(?:到此)?(?:结束|結束|完毕|完畢)|全文完)"
+    r"[）)\]】]?[。.!！]?[-—=*·\s]*$"
+)
 _NOTE_LINE = re.compile(
     r"^(?:[-=*_~—–·]{3,}|(?:"
     + "|".join(k for k in NOTE_KEYS if k not in _METADATA_KEYS)
@@ -315,7 +335,9 @@ def is_note_line(line: str) -> bool:
     """A line that is a note, a separator or a Markdown heading (`## 第二部分`), not speech (only lines
     without a speaker label are tested)."""
     stripped = line.strip()
-    return is_bracketed_note(stripped) or bool(_NOTE_LINE.match(stripped) or _HEADING.match(stripped))
+    return is_bracketed_note(stripped) or bool(
+        _NOTE_LINE.match(stripped) or _HEADING.match(stripped) or _CLOSING.match(stripped)
+    )
 
 
 def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
@@ -330,6 +352,15 @@ def _candidate_labels(lines: list[tuple[int, str]]) -> dict[str, int]:
         if match and _could_be_speaker(label := match.group("label").strip("*# ")):
             counts[label] = counts.get(label, 0) + 1
     return counts
+
+
+_QUOTED_SPEAKER = re.compile(r"^(?:我|你|您|他|她|咱)|^第[一二三四五六七八九十百\d]")
+
+
+def _may_speak(label: str) -> bool:
+    """A recurring `X：` that can name a speaker of the interview: not someone a speaker quotes (`我妈：`,
+    `我：`) and not a spoken list (`第一：`)."""
+    return not _QUOTED_SPEAKER.match(label)
 
 
 def _could_be_speaker(label: str) -> bool:
@@ -354,14 +385,29 @@ def _without_leading_time(line: str) -> str:
 
 
 def _parse_lines(
-    lines: list[tuple[int, str]], accept_label: Callable[[str, str], bool], inline: bool = False
+    lines: list[tuple[int, str]], accept_label: Callable[[str, str], bool], inline: InlineRule | None = None
 ) -> list[_Line]:
     return [piece for offset, line in lines for piece in _parse_line(offset, line, accept_label, inline)]
 
 
-# Labels met inside lines start turns only in an interview crammed into this few labelled lines: elsewhere a
-# role word after a full stop is someone quoting (`上面写着。问：复发的信号有哪些？`).
+# In an interview crammed into this few labelled lines, every known label met inside a line starts a turn.
 CRAMMED_LINES = 2
+
+
+def _inline_rule(labelled: list[_Line]) -> InlineRule:
+    """When a label met inside a line starts a turn. Crammed interviews: always. Otherwise only a label this
+    file also uses at line starts, of the other role than the line's own (a turn pasted onto the previous
+    one) — a role word a speaker quotes (`上面写着。问：…` in a 问/答 file is still split; `我问自己。问：…` in a
+    file labelled with names is not)."""
+    if len(labelled) <= CRAMMED_LINES:
+        return lambda head, label: True
+    used = {p.label for p in labelled if p.label and _known_role(p.label)}
+
+    def rule(head: str | None, label: str) -> bool:
+        role = _known_role(head) if head else None
+        return role is not None and label in used and _known_role(label) not in {None, role}
+
+    return rule
 
 
 def _first_labelled_line(lines: list[tuple[int, str]], parsed: list[_Line]) -> int:
@@ -369,7 +415,15 @@ def _first_labelled_line(lines: list[tuple[int, str]], parsed: list[_Line]) -> i
     return next(i for i, (offset, line) in enumerate(lines) if offset <= first.start <= offset + len(line))
 
 
+def _pseudonyms_masked(text: str) -> str:
+    """`text` with de-identification's pseudonyms ([人名2]) as plain characters of the same length, so a
+    speaker label that was a name (`小王  00:00:02` → `小[人名2]  00:00:02`) is still read as a label."""
+    return _PSEUDONYM.sub(lambda m: "某" * len(m.group()), text) if "[" in text else text
+
+
 def split_turns(text: str) -> SpeakerSplit:
+    real = text
+    text = _pseudonyms_masked(text)  # labels are read here; speakers and spans are taken from `real`
     lines = _lines(text)
     service = any(_SERVICE_LINE.match(_without_leading_time(line)) for _, line in lines)
 
@@ -390,8 +444,8 @@ def split_turns(text: str) -> SpeakerSplit:
 
     parsed = _parse_lines(lines, known_only)
     labelled = [p for p in parsed if p.label is not None]
-    if 0 < len(labelled) <= CRAMMED_LINES and not service:
-        parsed = _parse_lines(lines, known_only, inline=True)
+    if labelled and not service:
+        parsed = _parse_lines(lines, known_only, inline=_inline_rule(labelled))
         labelled = [p for p in parsed if p.label is not None]
     scheme = "service-export" if service else ("labels" if labelled else "")
     counts = _candidate_labels(lines)
@@ -399,12 +453,12 @@ def split_turns(text: str) -> SpeakerSplit:
     if len(labelled) >= 2:
         # A third speaker (`家属：`) who speaks more than once gets turns of their own, after the first
         # known label only, so a preamble (`地点：`) never becomes speech.
-        extra = {label for label in recurring if _known_role(label) is None and len(label) <= 6}
+        extra = {label for label in recurring if _known_role(label) is None and len(label) <= 6 and _may_speak(label)}
         if extra:
             first = _first_labelled_line(lines, parsed)
             parsed = _parse_lines(lines[:first], known_only) + _parse_lines(lines[first:], known_or(extra))
             labelled = [p for p in parsed if p.label is not None]
-    elif len(recurring) >= 2:
+    elif len(recurring := {label for label in recurring if _may_speak(label)}) >= 2:
         # No known labels: accept labels that recur at the start of lines (`张医生：`, `小王 00:01:02`).
         parsed = _parse_lines(lines, known_or(recurring))
         labelled = [p for p in parsed if p.label is not None]
@@ -420,7 +474,7 @@ def split_turns(text: str) -> SpeakerSplit:
     current: Turn | None = None
     for p in parsed:
         if p.label is not None:
-            current = Turn(p.label, "", [])
+            current = Turn(real[p.label_at[0] : p.label_at[1]].strip("*# ") or p.label, "", [])
             turns.append(current)
         if current is None:
             continue  # a preamble (title, date, notes) before the first turn is not speech

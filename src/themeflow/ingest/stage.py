@@ -274,7 +274,7 @@ class _Pending:
 
 # Bump when speaker, sentence, note or decoding rules change what a transcript's segments are: every
 # transcript is then ingested again (it is part of each transcript's cache key).
-RULES_VERSION = "rules-3"
+RULES_VERSION = "rules-4"
 
 # Below this many characters, forking workers costs more than it saves.
 MIN_PARALLEL_CHARS = 200_000
