@@ -729,3 +729,24 @@ def test_invisible_characters_in_a_decision_and_a_miscased_code_are_handled(runn
     assert result.exit_code == 2
     out = " ".join(result.output.split())
     assert 'final_code "t1.2" is not in the codebook (did you mean "T1.2"?)' in out and "decision" not in out
+
+
+def test_the_newer_sheet_is_kept_also_when_it_holds_numbers_people_typed(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    older = units.read_bytes()
+    workbook = load_workbook(units)
+    data = workbook["units"]
+    header = [c.value for c in data[1]]
+    unit = data.cell(row=2, column=header.index("unit_id") + 1).value
+    data.cell(row=1, column=len(header) + 1, value="confidence")
+    data.cell(row=2, column=len(header) + 1, value=4)  # a number: this sheet is not cached as read
+    data.cell(row=2, column=header.index("decision") + 1, value="accept")
+    workbook.save(units)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    assert not (workspace_dir / ".themeflow/cache/sheet-rows.json").exists()  # no stale cache stands in for it
+    units.write_bytes(older)
+    result = invoke(runner, "code", "--workspace", ws)
+    kept = " ".join(result.output.split()).split("the sheet as last written is kept as 02-code/history/")[1].split()[0]
+    back = {r["unit_id"]: r for r in sheet.read_rows(workspace_dir / "analysis/02-code/history" / kept)[1]}
+    assert back[unit]["decision"] == "accept" and back[unit]["confidence"] == "4"

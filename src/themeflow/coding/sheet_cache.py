@@ -53,3 +53,8 @@ def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] |
         return header, rows
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def remove(private_dir: Path) -> None:
+    """Forget the cached rows (the sheet just written could not be cached)."""
+    _path(private_dir).unlink(missing_ok=True)

@@ -166,16 +166,20 @@ def cleared_since_written(rows: list[sheet.Row], remembered: dict[str, dict[str,
     )
 
 
-def _keep_last_written(
-    ws: Workspace, last_written: tuple[list[str], list[sheet.Row]], book: codebook_mod.Codebook
-) -> Path:
-    """Put the sheet as themeflow last wrote it (rebuilt from the private cache) into history/, when the file
-    on disk is not it any more and has lost decisions: an older copy put back leaves no other copy of it."""
-    header, rows = last_written
-    data = sheet.sheet_bytes(ws.sheet_path, header, rows, book.reference_rows(), book.code_ids)
-    target = _history_path(ws.code_dir, ws.sheet_path.suffix)
-    fsio.write_bytes(target, data)
-    return target
+LAST_WRITTEN = "last-written"  # .themeflow/cache/last-written.xlsx: the sheet exactly as themeflow last wrote it
+
+
+def _last_written_copy(ws: Workspace, suffix: str) -> Path:
+    return ws.private_dir / "cache" / f"{LAST_WRITTEN}{suffix}"
+
+
+def _keep_last_written(ws: Workspace) -> Path | None:
+    """Put the sheet as themeflow last wrote it into history/, when the file on disk is not it any more and has
+    lost decisions: an older copy put back over it leaves no other copy of it."""
+    kept = _last_written_copy(ws, ws.sheet_path.suffix)
+    if not kept.exists():
+        return None
+    return _backup(kept, ws.code_dir)
 
 
 def _stop(problems: list[Problem]) -> None:
@@ -470,6 +474,7 @@ class _SheetWrite:
     codebook_rows: list[sheet.Row]
     codes: list[str]
     code_dir: Path
+    private_copy: Path  # where the bytes written are kept too (see _keep_last_written)
 
     def run(self) -> tuple[str, str, Path | None]:
         """(outcome, sha256 of the bytes written, backup): outcome "written", or "saved meanwhile" when someone
@@ -484,6 +489,9 @@ class _SheetWrite:
                     return "read-only", "", None  # people made it read-only to keep it as it is
                 backup = _backup(self.previous_path, self.code_dir)
         fsio.write_if_changed(self.path, data)
+        copy = self.private_copy
+        if not (copy.exists() and copy.read_bytes() == data):
+            fsio.write_bytes(copy, data, mode=0o600)
         return "written", fsio.sha256_bytes(data), backup
 
 
@@ -537,15 +545,16 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
                 written_codes = {r.get("unit_id", ""): r.get("code", "") for r in last_written[1]}
                 problems += sheet.code_column_edits(previous, written_codes, previous_path.name)
                 warnings += text_column_edits(previous, last_written[1], previous_path.name)
-                cleared = cleared_since_written(previous, remembered)
-                if cleared and previous_path == sheet_path:
-                    kept = _keep_last_written(ws, last_written, book)
-                    shown = ", ".join(cleared[:5]) + ("…" if len(cleared) > 5 else "")
-                    warnings.append(
-                        f"{previous_path.name}: {len(cleared)} unit{'s' if len(cleared) != 1 else ''} had a decision "
-                        f"or memo when themeflow last wrote the sheet and have none now ({shown}); if an older copy "
-                        f"was put back, the sheet as last written is kept as 02-code/history/{kept.name}"
-                    )
+            cleared = cleared_since_written(previous, remembered)
+            if cleared and previous_path == sheet_path:
+                kept = _keep_last_written(ws)
+                shown = ", ".join(cleared[:5]) + ("…" if len(cleared) > 5 else "")
+                where = f" is kept as 02-code/history/{kept.name}" if kept else " may be in 02-code/history/"
+                warnings.append(
+                    f"{previous_path.name}: {len(cleared)} unit{'s' if len(cleared) != 1 else ''} had a decision "
+                    f"or memo when themeflow last wrote the sheet and have none now ({shown}); if an older copy "
+                    f"was put back, the sheet as last written{where}"
+                )
         deid_forms = deid_rewordings(ws) if previous else None
     except BaseException:
         drafting.cancel()  # it writes nothing; this process's error is the one to report
@@ -569,7 +578,15 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     _stop(problems + merged.problems)
     columns = sheet.ordered_columns(header, merged.rows)
     write = _SheetWrite(
-        sheet_path, previous_path, read_digest, columns, merged.rows, book.reference_rows(), book.code_ids, ws.code_dir
+        sheet_path,
+        previous_path,
+        read_digest,
+        columns,
+        merged.rows,
+        book.reference_rows(),
+        book.code_ids,
+        ws.code_dir,
+        _last_written_copy(ws, sheet_path.suffix),
     )
     # The sheet is built and written in a forked worker while this process prepares the caches.
     written = fork_call(write.run)
@@ -597,6 +614,8 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     snapshot.save(ws.private_dir, people)
     if encoded is not None:
         sheet_cache.save(ws.private_dir, digest, encoded)
+    else:
+        sheet_cache.remove(ws.private_dir)  # a cache of an earlier sheet must never stand for this one
     if previous_path is not None and previous_path != sheet_path:
         previous_path.unlink()  # its content is in history/ and in the new sheet
     fsio.write_if_changed(applied_codebook_path(ws), codebook_file.read_bytes())
