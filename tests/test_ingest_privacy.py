@@ -28,3 +28,17 @@ def test_a_participant_called_by_her_given_name_is_replaced(runner, tmp_path: Pa
     assert invoke(runner, "ingest", "--workspace", str(root)).exit_code == 0
     written = (root / "analysis/01-ingest/transcripts/P1_a.txt").read_text(encoding="utf-8")
     assert "丽娟" not in written and "[阿娟]姐" in written and "国庆节" in written
+
+
+def test_a_file_name_holding_a_name_stays_out_of_the_shareable_participants_table(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = make_workspace(tmp_path / "ws", {"P1_a.txt": TRANSCRIPT_A, "马秀英_访谈.txt": TRANSCRIPT_B})
+    (root / "data" / "participants.csv").write_text(
+        "participant_id,name,file,sex\nP1,周某某,P1_a.txt,男\nP2,马秀英,马秀英_访谈.txt,女\n", encoding="utf-8"
+    )
+    (root / "themeflow.yaml").write_text(
+        (root / "themeflow.yaml").read_text(encoding="utf-8") + "participants: data/participants.csv\n",
+        encoding="utf-8",
+    )
+    invoke(runner, "ingest", "--workspace", str(root))
+    shared = (root / "analysis" / "01-ingest" / "participants.csv").read_text(encoding="utf-8")
+    assert "马秀英" not in shared and "P1_a.txt" in shared and "P2" in shared

@@ -478,6 +478,22 @@ def run(
     return result
 
 
+def _without_named_files(
+    participants: participants_mod.Participants, deidentifier: Any
+) -> participants_mod.Participants:
+    """The participants table for analysis/: a transcript file name that holds a name (`马秀英_访谈.txt`, refused
+    by ingest for the same reason) is left out of its `file` cell."""
+    if "file" not in participants.columns or not deidentifier.enabled:
+        return participants
+    rows = []
+    for row in participants.rows:
+        name = row.get("file", "")
+        if name and deidentifier.detect(Path(name).stem.replace("_", " ")):
+            row = dict(row, file="")
+        rows.append(row)
+    return participants_mod.Participants(participants.columns, rows, participants.source)
+
+
 def _write(
     ws: Workspace,
     records: dict[str, TranscriptRecord],
@@ -503,7 +519,8 @@ def _write(
     body = "".join(records[tid].segments.csv_body() for tid in ordered)
     fsio.write_if_changed(out / "segments.csv", (segments_csv([]) + body).encode("utf-8"))
     drop = {c for c in participants.columns if c.strip().lower() in IDENTIFYING_COLUMNS}
-    fsio.write_if_changed(out / "participants.csv", participants_mod.csv_text(participants, drop).encode("utf-8"))
+    shareable = _without_named_files(participants, deidentifier)
+    fsio.write_if_changed(out / "participants.csv", participants_mod.csv_text(shareable, drop).encode("utf-8"))
     deidentifier.save(ordered)
     manifest = {
         "tool": {
