@@ -42,3 +42,25 @@ def test_a_file_name_holding_a_name_stays_out_of_the_shareable_participants_tabl
     invoke(runner, "ingest", "--workspace", str(root))
     shared = (root / "analysis" / "01-ingest" / "participants.csv").read_text(encoding="utf-8")
     assert "马秀英" not in shared and "P1_a.txt" in shared and "P2" in shared
+
+
+P05 = "（合成测试文本）\n访谈者：最近谁来看过您？\n受访者：上次吴芳姐住院了，我们都去看她。\n"
+P07 = "（合成测试文本）\n访谈者：您怎么来的中心？\n受访者：是吴芳带着我来的，她人很好。\n"
+
+
+def _ingested(root: Path) -> str:
+    out = root / "analysis" / "01-ingest"
+    return "".join(p.read_text(encoding="utf-8") for p in [out / "segments.csv", *sorted((out / "transcripts").glob("*"))])
+
+
+def test_a_name_found_in_one_transcript_is_replaced_in_every_one(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    together = make_workspace(tmp_path / "together", {"P05_a.txt": P05, "P07_b.txt": P07})
+    invoke(runner, "ingest", "--workspace", str(together))
+    assert "吴芳" not in _ingested(together)
+    # Found only when a later transcript arrives: the earlier one, unchanged, is de-identified again.
+    later = make_workspace(tmp_path / "later", {"P05_a.txt": P05})
+    invoke(runner, "ingest", "--workspace", str(later))
+    (later / "data" / "transcripts" / "P07_b.txt").write_text(P07, encoding="utf-8")
+    invoke(runner, "ingest", "--workspace", str(later))
+    assert "吴芳" not in _ingested(later)
+    assert _ingested(later) == _ingested(together)

@@ -20,7 +20,7 @@ from themeflow.deid.settings import Settings, read_settings
 from themeflow.deid.terms import Term, TermMatcher
 
 # Bump when detection changes what it finds: cached transcripts are then de-identified again.
-DETECTOR_VERSION = "7"  # bump whenever detection rules change: re-ingest follows
+DETECTOR_VERSION = "8"  # bump whenever detection rules change: re-ingest follows
 PRIVATE_IGNORE = ".themeflow/"
 
 
@@ -61,6 +61,19 @@ class Deidentifier:
             ]
             self._detector = Detector(TermMatcher(terms), self.settings.keep)
         return self._detector
+
+    def names_everywhere(self) -> set[str]:
+        """The people and institutions in the key that every transcript must have replaced (the detector's
+        key terms), in the form detection matches (its shadow)."""
+        return {
+            detection_shadow(r["original"])
+            for r in self.key.rows
+            if r["kind"] in {"person", "institution"} and len(r["original"]) >= 2
+        }
+
+    def forget_detector(self) -> None:
+        """Rebuild the detector on next use (the key gained names since it was built)."""
+        self._detector = None
 
     def prepare_for_workers(self) -> None:
         """Build everything detection loads on first use (the detector, jieba's tokenizer and its tagged

@@ -20,7 +20,7 @@ from themeflow.errors import InputError, UsageError
 from themeflow.ingest import participants as participants_mod
 from themeflow.ingest.artefacts import SegmentBlock, read_previous, segments_csv
 from themeflow.ingest.normalize import normalise
-from themeflow.ingest.readers import SUPPORTED_SUFFIXES, SourceError, read_source
+from themeflow.ingest.readers import SUPPORTED_SUFFIXES, Decoded, SourceError, read_source
 from themeflow.ingest.segmenter import (
     Segmenter,
     builtin_words,
@@ -339,6 +339,44 @@ def _process_pending(
         result.processed.append(item.transcript_id)
 
 
+def _still_naming(
+    names: set[str],
+    records: dict[str, TranscriptRecord],
+    originals: dict[str, str],
+    ws: Workspace,
+    result: IngestResult,
+) -> list[_Pending]:
+    """Transcripts whose de-identified text still holds a name another transcript revealed in this run
+    (`吴芳` found in P07 after P05, which says 吴芳姐, was done), ready to be de-identified again from their
+    source text. They leave `result.reused`/`processed` and are processed again."""
+    from themeflow.deid.detect import detection_shadow
+
+    if not names:
+        return []
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n))))
+    out: list[_Pending] = []
+    for transcript_id in sorted(records):
+        record = records[transcript_id]
+        if not pattern.search(detection_shadow(record.text)):
+            continue
+        text = originals.get(transcript_id)
+        decoded = None
+        if text is None:  # reused this run: read its source again
+            try:
+                decoded = read_source(ws.root / record.source)
+            except (SourceError, OSError):
+                continue
+            text = normalise(decoded.text)
+        else:
+            decoded = Decoded(text, record.encoding, record.format)
+        out.append(_Pending(record.source, transcript_id, record.participant_id, decoded, record.sha256, text, None))
+        del records[transcript_id]
+        for done in (result.reused, result.processed):
+            if transcript_id in done:
+                done.remove(transcript_id)
+    return out
+
+
 def _previous_record(
     old: dict[str, Any], transcript_id: str, rel: str, cached_text: Path, blocks: dict[str, SegmentBlock]
 ) -> TranscriptRecord:
@@ -459,10 +497,19 @@ def run(
         pending.append(
             _Pending(rel, transcript_id, participant_id, decoded, digest, normalise(decoded.text), participant_warning)
         )
+    processes = int(seg_settings.get("processes", 2) or 1)
+    known_names = deidentifier.names_everywhere() if deidentifier.enabled else set()
+    originals = {item.transcript_id: item.text for item in pending}
     if pending:
-        _process_pending(
-            pending, deidentifier, engine, words, int(seg_settings.get("processes", 2) or 1), cache_key, records, result
-        )
+        _process_pending(pending, deidentifier, engine, words, processes, cache_key, records, result)
+    for _ in range(3):  # a name found in one transcript is a name in every one (usually settled at once)
+        found = deidentifier.names_everywhere() - known_names if deidentifier.enabled else set()
+        again = _still_naming(found, records, originals, ws, result)
+        if not again:
+            break
+        known_names |= found
+        deidentifier.forget_detector()
+        _process_pending(again, deidentifier, engine, words, processes, cache_key, records, result)
     if progress:
         progress(len(sources), len(sources), "")
 
