@@ -64,3 +64,12 @@ def test_a_name_found_in_one_transcript_is_replaced_in_every_one(runner, tmp_pat
     invoke(runner, "ingest", "--workspace", str(later))
     assert "吴芳" not in _ingested(later)
     assert _ingested(later) == _ingested(together)
+
+
+def test_pseudonyms_already_in_a_transcript_are_not_given_out_again(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # An interview de-identified elsewhere (imported): [机构1] stands for a hospital there.
+    text = "（合成测试文本）\n访谈者：您在哪里看病？\n受访者：在[机构1]看的，后来去康宁医院复查。\n"
+    root = make_workspace(tmp_path / "ws", {"P1_a.txt": text})
+    invoke(runner, "ingest", "--workspace", str(root))
+    out = (root / "analysis" / "01-ingest" / "transcripts" / "P1_a.txt").read_text(encoding="utf-8")
+    assert "康宁医院" not in out and out.count("[机构1]") == 1 and "[机构2]" in out

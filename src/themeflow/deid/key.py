@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from themeflow.errors import InputError
 KEY_NAME = "reidentification-key.csv"
 KEY_COLUMNS = ["pseudonym", "kind", "original"]
 _NUMBERED = re.compile(r"^\[(.+?)(\d+)\]$")
+_IN_TEXT = re.compile(r"\[([^\[\]\d\s]{1,8}?)(\d+)\]")
 
 
 @dataclass
@@ -54,6 +55,14 @@ class Key:
             self.rows.append({"pseudonym": found, "kind": kind, "original": original})
             self.changed = True
         return found
+
+    def reserve(self, texts: Iterable[str]) -> None:
+        """Numbers pseudonyms already standing in `texts` (transcripts de-identified elsewhere, imported with
+        `[机构1]` in them) are never given out again for something else."""
+        for text in texts:
+            for match in _IN_TEXT.finditer(text):
+                label, number = match.group(1), int(match.group(2))
+                self._counters[label] = max(self._counters.get(label, 0), number)
 
     def fixed(self, pseudonym: str, kind: str, original: str) -> str:
         """A participant's own name → the pseudonym the participants file gives."""

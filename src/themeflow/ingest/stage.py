@@ -500,6 +500,8 @@ def run(
     processes = int(seg_settings.get("processes", 2) or 1)
     known_names = deidentifier.names_everywhere() if deidentifier.enabled else set()
     originals = {item.transcript_id: item.text for item in pending}
+    if deidentifier.enabled:
+        deidentifier.key.reserve(originals.values())
     if pending:
         _process_pending(pending, deidentifier, engine, words, processes, cache_key, records, result)
     for _ in range(3):  # a name found in one transcript is a name in every one (usually settled at once)
