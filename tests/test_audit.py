@@ -106,3 +106,23 @@ def test_a_named_hospital_left_in_a_report_quote_is_a_finding_and_generic_ones_a
     assert [(f.file, f.line, f.kind, f.masked) for f in findings] == [
         ("analysis/04-themes/quotes.csv", "2", "institution", "瑞***")
     ]
+
+
+def test_the_coders_own_names_are_not_findings(tmp_path: Path) -> None:
+    # 刘 is in the key (刘阿姨), and the two coders are 刘老师 and 王老师.
+    root = ingested(tmp_path)
+    sheets = root / "analysis" / "03-agree" / "sheets"
+    sheets.mkdir(parents=True)
+    for coder in ("刘老师", "王老师"):
+        book = Workbook()
+        book.active.append(["unit_id", "coder", "memo"])
+        book.active.append(["u0123456789", coder, f"{coder}：同意"])
+        book.save(sheets / f"units-{coder}.xlsx")
+    result = runner.invoke(app, ["audit", "--workspace", str(root)])
+    assert result.exit_code == 0, result.output
+    # A name of the key in the same cell is still found.
+    book = Workbook()
+    book.active.append(["memo"])
+    book.active.append(["刘老师说刘阿姨来了"])
+    book.save(sheets / "units-刘老师.xlsx")
+    assert runner.invoke(app, ["audit", "--workspace", str(root)]).exit_code == 1

@@ -50,7 +50,9 @@ P07 = "（合成测试文本）\n访谈者：您怎么来的中心？\n受访者
 
 def _ingested(root: Path) -> str:
     out = root / "analysis" / "01-ingest"
-    return "".join(p.read_text(encoding="utf-8") for p in [out / "segments.csv", *sorted((out / "transcripts").glob("*"))])
+    return "".join(
+        p.read_text(encoding="utf-8") for p in [out / "segments.csv", *sorted((out / "transcripts").glob("*"))]
+    )
 
 
 def test_a_name_found_in_one_transcript_is_replaced_in_every_one(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -153,7 +153,25 @@ def coder_names(ws: Any) -> list[str]:
             rows = []
         for row in rows:
             names.update(sheet.coder_names(row.get("coder", "")))
-    return sorted(names)
+    names.update(_agree_coders(ws))
+    return sorted(n for n in names if n.strip())
+
+
+def _agree_coders(ws: Any) -> set[str]:
+    """The coders of the two-coder round: named in agree's stage record and in the copies' file names."""
+    import json
+
+    from themeflow.agree.sheets import PREPARED_PREFIX
+
+    names: set[str] = set()
+    try:
+        record = json.loads((ws.agree_dir / "stage.json").read_text(encoding="utf-8"))
+        names.update(str(c) for c in (record.get("params") or {}).get("coders") or [])
+    except (OSError, ValueError, AttributeError):
+        pass
+    for copy in (ws.agree_dir / "sheets").glob(f"{PREPARED_PREFIX}*"):
+        names.add(copy.stem[len(PREPARED_PREFIX) :])
+    return names
 
 
 def scan(ws: Any, extra_paths: list[Path] | None = None) -> list[Finding]:
@@ -174,9 +192,12 @@ def scan(ws: Any, extra_paths: list[Path] | None = None) -> list[Finding]:
     known += [Term(detection_shadow(f), "key", "person") for f in sorted(forms) if detection_shadow(f) not in kept]
     known += [Term(detection_shadow(t), "key", "term") for t, _ in settings.terms]
     known += [Term(detection_shadow(n), "key", name_kind(n)) for n in settings.names]
-    detector = Detector(TermMatcher([]), list(settings.keep) + coder_names(ws))
+    coders = coder_names(ws)
+    detector = Detector(TermMatcher([]), list(settings.keep) + coders)
     key_terms = TermMatcher(known)
-    pseudonyms = sorted({r["pseudonym"] for r in key.rows}, key=len, reverse=True)
+    # Pseudonyms and the coders' own names are blanked before the key's names are searched (王老师 the coder
+    # is not 王 the person in the key).
+    pseudonyms = sorted({r["pseudonym"] for r in key.rows} | set(coders), key=len, reverse=True)
     findings: list[Finding] = []
     for path in files_to_scan(ws, list(extra_paths or [])):
         shown = _display(path, ws.root)
