@@ -54,7 +54,7 @@ def ingest_cli(
         BarColumn(),
         MofNCompleteColumn(),
         console=console,
-        disable=quiet,
+        disable=quiet or not console.is_terminal,  # no bar (nor the blank line it leaves) in logs
         transient=True,
     ) as bar:
         task = bar.add_task("", total=None)
