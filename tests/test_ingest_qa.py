@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import invoke, make_workspace
+from test_ingest_readers import docx_bytes
 from themeflow.ingest.normalize import normalise
 from themeflow.ingest.readers import SourceError, decode_with_warnings, read_docx
 from themeflow.ingest.segmenter import Segmenter
@@ -111,16 +112,6 @@ def test_a_whole_interview_on_one_line_is_split_at_known_labels() -> None:
 def test_a_role_word_inside_a_sentence_does_not_split() -> None:
     raw = "访谈者：后来呢？\n受访者：医生问：最近睡得好吗？我说还行。\n"
     assert turns_of(raw)[1] == ("受访者", P, ["医生问：最近睡得好吗？我说还行。"])
-
-
-def docx_bytes(build) -> bytes:  # type: ignore[no-untyped-def]
-    from docx import Document
-
-    document = Document()
-    build(document)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 def test_docx_table_with_a_numbering_column() -> None:
