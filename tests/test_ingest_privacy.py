@@ -75,3 +75,25 @@ def test_pseudonyms_already_in_a_transcript_are_not_given_out_again(runner, tmp_
     invoke(runner, "ingest", "--workspace", str(root))
     out = (root / "analysis" / "01-ingest" / "transcripts" / "P1_a.txt").read_text(encoding="utf-8")
     assert "康宁医院" not in out and out.count("[机构1]") == 1 and "[机构2]" in out
+
+
+def test_keeping_a_surname_does_not_keep_the_full_names_it_starts(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    text = "（合成测试文本）\n访谈者：谁跟您聊得来？\n受访者：跟周建国聊得来，还有小周，护士也好。\n"
+    root = make_workspace(tmp_path / "ws", {"P1_a.txt": text})
+    (root / "themeflow.yaml").write_text(
+        (root / "themeflow.yaml").read_text(encoding="utf-8") + "deid: {keep: [周]}\n", encoding="utf-8"
+    )
+    invoke(runner, "ingest", "--workspace", str(root))
+    out = (root / "analysis" / "01-ingest" / "transcripts" / "P1_a.txt").read_text(encoding="utf-8")
+    assert "周建国" not in out and "小周" in out
+
+
+def test_pseudonyms_typed_in_a_transcript_are_reserved_across_runs(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    typed = "（合成测试文本）\n访谈者：谁对您好？\n受访者：[人名1]跟我最好，[人名2]也不错。\n"
+    later = "（合成测试文本）\n访谈者：还有谁？\n受访者：是吴芳带着我来的，张医生也很好。\n"
+    root = make_workspace(tmp_path / "ws", {"P1_a.txt": typed})
+    invoke(runner, "ingest", "--workspace", str(root))
+    (root / "data" / "transcripts" / "P2_b.txt").write_text(later, encoding="utf-8")
+    invoke(runner, "ingest", "--workspace", str(root))
+    out = (root / "analysis" / "01-ingest" / "transcripts" / "P2_b.txt").read_text(encoding="utf-8")
+    assert "[人名1]" not in out and "[人名2]" not in out and "吴芳" not in out

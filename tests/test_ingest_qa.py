@@ -371,3 +371,18 @@ def test_people_a_participant_quotes_and_spoken_lists_are_not_speakers() -> None
         ("受访者", P),
     ]
     assert "我妈：你最近药按时吃了吗？" in turns[1][2] and "第一：吃药。" in turns[3][2]
+
+
+def test_a_participant_named_in_the_labels_is_still_a_speaker_after_de_identification() -> None:
+    raw = "访谈者：您好，最近怎么样？\n[阿英]：还行吧，睡得不太好。\n访谈者：多久了？\n[阿英]：一个多月了。\n"
+    turns = turns_of(raw)
+    assert [(speaker, role) for speaker, role, _ in turns] == [
+        ("访谈者", I),
+        ("[阿英]", P),
+        ("访谈者", I),
+        ("[阿英]", P),
+    ]
+    exported = "[阿英]  00:00:02\n您好？\n[小陈]  00:00:05\n还行吧。\n[阿英]  00:00:09\n睡得好吗？\n[小陈]  00:00:12\n不太好。\n"
+    assert [role for _, role, _ in turns_of(exported)] == [I, P, I, P]
+    bracketed_role = turns_of("[访谈者]：您好？\n[受访者]：还行吧。\n")
+    assert [(speaker, role) for speaker, role, _ in bracketed_role] == [("访谈者", I), ("受访者", P)]

@@ -187,7 +187,11 @@ def scan(ws: Any, extra_paths: list[Path] | None = None) -> list[Finding]:
     # A surname alone is too common to search for, but its familiar and title forms (小蔡, 蔡医生) are names.
     from themeflow.deid.surnames import TITLES
 
-    surnames = {r["original"].strip() for r in key.rows if r["kind"] == "person" and len(r["original"].strip()) == 1}
+    surnames = {
+        r["original"].strip()
+        for r in key.rows
+        if r["kind"] == "person" and len(r["original"].strip()) == 1 and detection_shadow(r["original"]) not in kept
+    }
     forms = {p + s for s in surnames for p in ("老", "小")} | {s + t for s in surnames for t in TITLES}
     known += [Term(detection_shadow(f), "key", "person") for f in sorted(forms) if detection_shadow(f) not in kept]
     known += [Term(detection_shadow(t), "key", "term") for t, _ in settings.terms]

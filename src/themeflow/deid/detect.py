@@ -39,6 +39,13 @@ def find_name_spans(shadow: str) -> list[Span]:
     return spans
 
 
+def _mostly_kept(span: Span, kept_start: int, kept_end: int) -> bool:
+    """A kept term covers more than half of the span: what people chose to keep (小白, 阳光心园). A kept
+    surname (周) inside a full name (周建国) does not keep the name."""
+    overlap = min(span.end, kept_end) - max(span.start, kept_start)
+    return overlap * 2 > span.end - span.start
+
+
 class Detector:
     """Everything to replace in a text. `terms` are exact terms (configured, participants', the key's);
     `keep` are terms that people reviewed and keep as written."""
@@ -77,7 +84,7 @@ class Detector:
         found = [self._with_identity(s, shadow) for s in found]
         if self._keep is not None:
             kept = [(m.start(), m.end()) for m in self._keep.finditer(shadow)]
-            found = [s for s in found if not any(s.start < e and b < s.end for b, e in kept)]
+            found = [s for s in found if not any(_mostly_kept(s, b, e) for b, e in kept)]
         return resolve_overlaps(found)
 
     @staticmethod

@@ -20,7 +20,7 @@ from themeflow.deid.settings import Settings, read_settings
 from themeflow.deid.terms import Term, TermMatcher
 
 # Bump when detection changes what it finds: cached transcripts are then de-identified again.
-DETECTOR_VERSION = "8"  # bump whenever detection rules change: re-ingest follows
+DETECTOR_VERSION = "9"  # bump whenever detection rules change: re-ingest follows
 PRIVATE_IGNORE = ".themeflow/"
 
 

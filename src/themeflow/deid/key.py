@@ -64,6 +64,12 @@ class Key:
                 label, number = match.group(1), int(match.group(2))
                 self._counters[label] = max(self._counters.get(label, 0), number)
 
+    def typed_clashes(self, text: str) -> list[str]:
+        """Pseudonyms standing in a transcript's source text that the key already gives to a name (typed by
+        hand elsewhere: `[人名5]` there is not the `[人名5]` of the key)."""
+        given = {r["pseudonym"] for r in self.rows}
+        return sorted({m.group() for m in _IN_TEXT.finditer(text) if m.group() in given})
+
     def fixed(self, pseudonym: str, kind: str, original: str) -> str:
         """A participant's own name → the pseudonym the participants file gives."""
         if not any(r["original"] == original and r["pseudonym"] == pseudonym for r in self.rows):

@@ -123,6 +123,12 @@ _PATTERNS = (
 )
 # `受访者(P3)`, `访谈者1`: the role comes from the label without its number or bracketed note.
 _PSEUDONYM = re.compile(r"\[(?:人名|机构|地址|电话|受访者)\d+\]")
+# A bracketed word where a speaker label stands: at a line start (after 小/老), before a timestamp or a colon.
+_LABEL_PSEUDONYM = re.compile(
+    rf"^([ \t\u3000]*[小老]?)\[[^\[\]\n\d{COLONS}]{{1,12}}\]"  # a word, not a timestamp
+    rf"(?=[^\n{COLONS}]{{0,4}}?(?:[ \t\u3000]+\d{{1,2}}:\d{{2}}|{COLON}|[(（]\d))",
+    re.M,
+)
 _LABEL_SUFFIX = re.compile(r"(?:\s*[（(【\[][^）)】\]]{0,20}[）)】\]]|\s*\d{1,2})$")
 # A line-start `X说：` is speech quoted inside a turn, not a speaker label.
 _SPEECH_VERB = ("说", "說", "讲", "講", "问", "問", "道", "想", "讲过", "说过")
@@ -416,9 +422,24 @@ def _first_labelled_line(lines: list[tuple[int, str]], parsed: list[_Line]) -> i
 
 
 def _pseudonyms_masked(text: str) -> str:
-    """`text` with de-identification's pseudonyms ([人名2]) as plain characters of the same length, so a
-    speaker label that was a name (`小王  00:00:02` → `小[人名2]  00:00:02`) is still read as a label."""
-    return _PSEUDONYM.sub(lambda m: "某" * len(m.group()), text) if "[" in text else text
+    """`text` with de-identification's pseudonyms ([人名2], and a participant's own, [阿英], where a label
+    stands) as words of the same length (〈人名二〉), so a speaker label that was a name (`小王  00:00:02` →
+    `小[人名2]  00:00:02`, `刘秀英：` → `[阿英]：`) is still read as a label."""
+    if "[" not in text:
+        return text
+    masked = _PSEUDONYM.sub(lambda m: m.group().translate(_AS_WORD), text)
+
+    def plain(match: re.Match[str]) -> str:
+        word = match.group()[len(match.group(1)) + 1 : -1]
+        if _known_role(word) is not None:
+            return match.group()  # `[访谈者]：` is a bracketed role label, read as such
+        return match.group().translate(_AS_WORD)
+
+    return _LABEL_PSEUDONYM.sub(plain, masked)
+
+
+# A pseudonym read as a word of its own, one character for one: [人名2] → 〈人名二〉 (distinct names stay distinct).
+_AS_WORD = str.maketrans("[]0123456789", "〈〉〇一二三四五六七八九")
 
 
 def split_turns(text: str) -> SpeakerSplit:

@@ -501,7 +501,15 @@ def run(
     known_names = deidentifier.names_everywhere() if deidentifier.enabled else set()
     originals = {item.transcript_id: item.text for item in pending}
     if deidentifier.enabled:
-        deidentifier.key.reserve(originals.values())
+        # Pseudonyms people typed into transcripts (de-identified elsewhere) are never given out again.
+        for item in pending:
+            clash = deidentifier.key.typed_clashes(item.text)
+            if clash:
+                result.warnings.append(
+                    f"{item.rel}: {', '.join(clash)} typed in the transcript also stand for other names in the "
+                    "re-identification key: renumber them by hand (e.g. [人名90]) so one pseudonym means one person"
+                )
+        deidentifier.key.reserve([*originals.values(), *(r.text for r in records.values())])
     if pending:
         _process_pending(pending, deidentifier, engine, words, processes, cache_key, records, result)
     for _ in range(3):  # a name found in one transcript is a name in every one (usually settled at once)
@@ -515,6 +523,7 @@ def run(
     if progress:
         progress(len(sources), len(sources), "")
 
+    result.warnings = list(dict.fromkeys(result.warnings))  # a transcript processed again warns once
     # A file that is still there but could not be read this time was skipped, not removed.
     unreadable = {transcript_id_for(Path(file)) for file, _ in result.skipped}
     result.removed = sorted(set(previous_manifest) - set(records) - unreadable)
