@@ -178,3 +178,10 @@ def test_units_of_a_transcript_no_longer_ingested_are_not_counted_or_quoted(tmp_
 
     t11 = next(r for r in csv.DictReader(io.StringIO(themes_csv.lstrip("\ufeff"))) if r["code_id"] == "T1.1")
     assert (t11["units"], t11["participants"]) == ("2", "1/5")  # P1's two units; P4's are not counted
+
+
+def test_an_orphaned_unit_is_never_chosen_as_a_quote(tmp_path: Path) -> None:
+    root = make_workspace(tmp_path)  # u06, T2.1's only accepted unit, is orphaned
+    assert invoke(root, "themes").exit_code == 0
+    quotes = (root / "analysis" / "04-themes" / "quotes.csv").read_text(encoding="utf-8")
+    assert "老病友跟我讲他吃药的经验" not in quotes

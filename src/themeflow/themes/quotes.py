@@ -60,7 +60,7 @@ def template_notices(template: str, columns: Sequence[str]) -> list[str]:
 
 
 def _auto_order(unit: Unit) -> tuple[bool, float, int, str, int]:
-    """Units still in their transcript first, then highest score, then shortest text, then id."""
+    """Highest score first, then shortest text, then id."""
     return (unit.orphaned, -unit.score, len(unit.text), unit.unit_id, unit.row)
 
 
@@ -76,7 +76,9 @@ def choose(units: Sequence[Unit], code: str, per_code: int) -> list[tuple[Unit, 
         ]
     picked: list[Unit] = []
     seen: set[str] = set()
-    for unit in sorted((u for u in mine if not u.not_quote), key=_auto_order):
+    # A unit whose text is gone from its transcript (orphaned) is never chosen: a paper would quote words
+    # the transcript no longer has. Coders may still mark one as a quote on purpose.
+    for unit in sorted((u for u in mine if not u.not_quote and not u.orphaned), key=_auto_order):
         if len(picked) >= per_code:
             break
         if unit.participant_id in seen:
