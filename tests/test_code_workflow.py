@@ -750,3 +750,20 @@ def test_the_newer_sheet_is_kept_also_when_it_holds_numbers_people_typed(runner,
     kept = " ".join(result.output.split()).split("the sheet as last written is kept as 02-code/history/")[1].split()[0]
     back = {r["unit_id"]: r for r in sheet.read_rows(workspace_dir / "analysis/02-code/history" / kept)[1]}
     assert back[unit]["decision"] == "accept" and back[unit]["confidence"] == "4"
+
+
+def test_a_decided_unit_follows_a_typo_fixed_in_its_transcript(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    target = next(r for r in _rows(units) if "心情不好" in r["text"])
+    _edit(units, {target["unit_id"]: {"decision": "accept", "memo": "助人"}})
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    source = workspace_dir / "data/transcripts/P1_a.txt"
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("陪他聊了一下午", "陪他聊了整整一下午"), encoding="utf-8"
+    )
+    assert invoke(runner, "ingest", "--workspace", ws).exit_code == 0
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    rows = [r for r in _rows(units) if r["code"] == target["code"] and "心情不好" in r["text"]]
+    assert len(rows) == 1  # no pending twin next to the decided unit
+    assert (rows[0]["unit_id"], rows[0]["decision"], rows[0]["memo"]) == (target["unit_id"], "accept", "助人")
+    assert "整整一下午" in rows[0]["text"] and rows[0]["status"] == "kept"

@@ -69,6 +69,35 @@ def reanchor(transcript: str | None, text: str, old_start: int | None) -> tuple[
     return best, best + len(text)
 
 
+SIMILAR = 0.8  # how alike an edited unit's old and new text must be to be the same unit
+
+
+def _edited_twin(row: Row, candidates: list[Row], used: set[str], by_id: dict[str, Row]) -> Row | None:
+    """The candidate that is this unit after its transcript was edited: same transcript and code, not taken
+    by another row, text alike (difflib ratio ≥ SIMILAR); the most alike, when one stands out."""
+    from difflib import SequenceMatcher
+
+    text = row.get("text", "")
+    if not text.strip():
+        return None
+    scored = []
+    for candidate in candidates:
+        if (
+            candidate["transcript_id"] != row.get("transcript_id", "")
+            or candidate["code"] != row.get("code", "")
+            or candidate["unit_id"] in used
+        ):
+            continue
+        matcher = SequenceMatcher(None, text, candidate["text"], autojunk=False)
+        if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
+            continue
+        scored.append((matcher.ratio(), candidate["unit_id"]))
+    scored = sorted((s for s in scored if s[0] >= SIMILAR), reverse=True)
+    if not scored or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return by_id[scored[0][1]]
+
+
 def _int(value: str) -> int | None:
     try:
         return int(float(value))
@@ -93,6 +122,7 @@ def merge(
     rows: list[Row] = []
     problems: list[Problem] = []
     used_ids: set[str] = set()
+    in_sheet = {r.get("unit_id", "").strip() for r in previous}  # candidates already a row of their own
     counts = {"new": 0, "kept": 0, "stale": 0, "orphaned": 0, "manual": 0}
 
     for old in previous:
@@ -114,7 +144,15 @@ def merge(
                 if place is not None:
                     row["text"] = alternative
                     break
-            if place is None:
+            edited = _edited_twin(row, candidates, used_ids | in_sheet, by_id) if place is None else None
+            if edited is not None:
+                # Its words were corrected in the transcript (a typo, a word added): the codebook proposes the
+                # corrected passage under a new id. It is this unit: same id, people's work kept, text refreshed.
+                used_ids.add(edited["unit_id"])
+                for column in TOOL_REFRESHED:
+                    row[column] = edited[column]
+                row["status"] = "kept"
+            elif place is None:
                 row["status"] = "orphaned"
             else:
                 row["start"], row["end"] = str(place[0]), str(place[1])
