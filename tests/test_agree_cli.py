@@ -508,3 +508,12 @@ def test_a_coder_writing_their_name_in_another_case_is_one_coder(ws: Path) -> No
     write_sheet(ws / "sheets" / "units-wang.xlsx", rows)
     result = invoke(ws, "sheets/units-wang.xlsx", "sheets/units-li.xlsx")
     assert result.exit_code == 0, result.output
+
+
+def test_prepared_copies_leave_out_transcripts_no_longer_ingested(ws: Path) -> None:
+    units = ws / "analysis" / "02-code" / "units.xlsx"
+    withdrawn = {**sheet_a()[0], "unit_id": "u9999999999", "transcript_id": "T9", "text": "退出的受访者说的话"}
+    write_sheet(units, [*sheet_a(), withdrawn])
+    assert invoke(ws, "--prepare", "王", "李").exit_code == 0
+    _, rows = sheet.read_rows(ws / "analysis" / "03-agree" / "sheets" / "units-王.xlsx")
+    assert len(rows) == 4 and all(r["transcript_id"] == "T1" for r in rows)

@@ -767,3 +767,23 @@ def test_a_decided_unit_follows_a_typo_fixed_in_its_transcript(runner, workspace
     assert len(rows) == 1  # no pending twin next to the decided unit
     assert (rows[0]["unit_id"], rows[0]["decision"], rows[0]["memo"]) == (target["unit_id"], "accept", "助人")
     assert "整整一下午" in rows[0]["text"] and rows[0]["status"] == "kept"
+
+
+def test_a_copy_from_history_put_back_is_named_and_the_last_sheet_kept(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    rows = _rows(units)
+    _edit(units, {rows[0]["unit_id"]: {"decision": "accept"}})
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0  # the edited sheet goes to history first
+    _edit(units, {rows[0]["unit_id"]: {"decision": "reject"}, rows[1]["unit_id"]: {"memo": "后来写的"}})
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    history = workspace_dir / "analysis/02-code/history"
+    first_edit = next(
+        p for p in sorted(history.glob("units-*.xlsx")) if sheet.read_rows(p)[1][0]["decision"] == "accept"
+    )
+    units.write_bytes(first_edit.read_bytes())
+    result = invoke(runner, "code", "--workspace", ws)
+    out = " ".join(result.output.split())
+    assert f"units.xlsx is the same as 02-code/history/{first_edit.name}, an older copy" in out
+    kept = out.split("the sheet as themeflow last wrote it is kept as 02-code/history/")[1].split()[0]
+    last = {r["unit_id"]: r for r in sheet.read_rows(history / kept)[1]}
+    assert (last[rows[0]["unit_id"]]["decision"], last[rows[1]["unit_id"]]["memo"]) == ("reject", "后来写的")

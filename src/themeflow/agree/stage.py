@@ -315,6 +315,9 @@ def prepare(ws: Workspace, names: list[str]) -> PrepareResult:
         raise UsageError("no coder sheet yet", file=source, hint="run `themeflow code` first")
     header, rows = sheet.read_rows(source)
     sheet.check_columns(header, source)
+    ingested = {p.stem for p in (ws.ingest_dir / "transcripts").glob("*.txt")}
+    if ingested:  # a withdrawn participant's transcript is gone: its text goes to no coder
+        rows = [r for r in rows if r.get("transcript_id", "").strip() in ingested]
     book = applied_codebook(ws) if applied_codebook_path(ws).exists() else None
     targets = [prepared_path(ws, name) for name in names]
     for target in targets:

@@ -173,6 +173,19 @@ def _last_written_copy(ws: Workspace, suffix: str) -> Path:
     return ws.private_dir / "cache" / f"{LAST_WRITTEN}{suffix}"
 
 
+def _older_copy_put_back(ws: Workspace, sheet_path: Path, digest: str) -> Path | None:
+    """The copy in history/ the sheet is byte for byte (an older sheet put back), unless it is the sheet as
+    themeflow last wrote it."""
+    last = _last_written_copy(ws, sheet_path.suffix)
+    if last.exists() and fsio.sha256_file(last) == digest:
+        return None
+    size = sheet_path.stat().st_size
+    for copy in sorted((ws.code_dir / "history").glob(f"units-*{sheet_path.suffix}")):
+        if copy.stat().st_size == size and fsio.sha256_file(copy) == digest:
+            return copy
+    return None
+
+
 def _keep_last_written(ws: Workspace) -> Path | None:
     """Put the sheet as themeflow last wrote it into history/, when the file on disk is not it any more and has
     lost decisions: an older copy put back over it leaves no other copy of it."""
@@ -546,7 +559,15 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
                 problems += sheet.code_column_edits(previous, written_codes, previous_path.name)
                 warnings += text_column_edits(previous, last_written[1], previous_path.name)
             cleared = cleared_since_written(previous, remembered)
-            if cleared and previous_path == sheet_path:
+            older = _older_copy_put_back(ws, previous_path, read_digest) if previous_path == sheet_path else None
+            if older is not None:
+                kept = _keep_last_written(ws)
+                where = f"kept as 02-code/history/{kept.name}" if kept else "in 02-code/history/"
+                warnings.append(
+                    f"{previous_path.name} is the same as 02-code/history/{older.name}, an older copy: decisions and "
+                    f"memos made since then are not in it; the sheet as themeflow last wrote it is {where}"
+                )
+            elif cleared and previous_path == sheet_path:
                 kept = _keep_last_written(ws)
                 shown = ", ".join(cleared[:5]) + ("…" if len(cleared) > 5 else "")
                 where = f" is kept as 02-code/history/{kept.name}" if kept else " may be in 02-code/history/"
