@@ -787,3 +787,20 @@ def test_a_copy_from_history_put_back_is_named_and_the_last_sheet_kept(runner, w
     kept = out.split("the sheet as themeflow last wrote it is kept as 02-code/history/")[1].split()[0]
     last = {r["unit_id"]: r for r in sheet.read_rows(history / kept)[1]}
     assert (last[rows[0]["unit_id"]]["decision"], last[rows[1]["unit_id"]]["memo"]) == ("reject", "后来写的")
+
+
+def test_decided_units_that_lose_their_text_are_named(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    target = next(r for r in _rows(units) if r["transcript_id"] == "P2_b")
+    _edit(units, {target["unit_id"]: {"decision": "accept"}})
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    (workspace_dir / "data/transcripts/P2_b.txt").write_text(
+        "（合成测试文本）\n问：最近怎么样？\n答：还行，天天来中心。\n", encoding="utf-8"
+    )
+    invoke(runner, "ingest", "--workspace", ws)
+    result = invoke(runner, "code", "--workspace", ws)
+    out = " ".join(result.output.split())
+    assert "decided units whose text is gone from the transcript now (status orphaned): 1" in out
+    assert target["unit_id"] in out
+    again = " ".join(invoke(runner, "code", "--workspace", ws).output.split())
+    assert "text is gone from the transcript now" not in again  # said once, when it happens

@@ -195,6 +195,26 @@ def _keep_last_written(ws: Workspace) -> Path | None:
     return _backup(kept, ws.code_dir)
 
 
+def newly_orphaned(previous: list[sheet.Row], rows: list[sheet.Row], sheet_name: str) -> list[str]:
+    """Decided units whose text left their transcript in this run (an answer deleted or rewritten): people
+    should look at them, since an accepted one still counts."""
+    before = {r.get("unit_id", "").strip(): r.get("status", "") for r in previous}
+    units = [
+        r["unit_id"]
+        for r in rows
+        if r.get("status") == "orphaned"
+        and before.get(r.get("unit_id", ""), "orphaned") != "orphaned"
+        and sheet.normalise_decision(r.get("decision", ""))
+    ]
+    if not units:
+        return []
+    shown = ", ".join(units[:5]) + ("…" if len(units) > 5 else "")
+    return [
+        f"{sheet_name}: decided units whose text is gone from the transcript now (status orphaned): {len(units)} "
+        f"({shown}) — an accepted one still counts: re-decide or delete it"
+    ]
+
+
 def _stop(problems: list[Problem]) -> None:
     if problems:
         raise InputError.from_problems(problems, hint="fix the sheet and run again; nothing was written")
@@ -596,6 +616,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     )
     if deid_forms is not None:
         _deidentify_orphans(merged.rows, deid_forms[1])
+    warnings += newly_orphaned(previous, merged.rows, sheet_name)
     _stop(problems + merged.problems)
     columns = sheet.ordered_columns(header, merged.rows)
     write = _SheetWrite(
