@@ -112,6 +112,11 @@ _BRACKET_LABEL = re.compile(
 _SPACED_LABEL = re.compile(rf"^[*#>\s]*(?P<label>[^\s{COLONS}]{{1,12}})(?:\t|[ \u3000]{{2,}}|\u3000)\s*(?P<rest>\S.*)$")
 _BARE_LABEL = re.compile(rf"^[*#>\s]*(?P<label>[^\s{COLONS}]{{2,12}})\s*(?P<rest>)$")
 _KNOWN_ONLY_KINDS = {"bracket", "spaced", "bare"}
+# Every label form needs one of these near the start of its line (a colon, a timestamp, a bracket, a tab or
+# a wide space), unless the line is short enough to be a label alone.
+_HEAD_HINT = re.compile(rf"[{COLONS}\t\u3000\[【〔(（]| {{2}}|\d:\d")
+_HEAD_SPAN = 64
+_BARE_MAX = 14
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}\d{0,2}$")
 _PATTERNS = (
     ("service", _SERVICE_LINE),
@@ -195,6 +200,8 @@ _ANY_COLON = re.compile(COLON)
 
 def _parse_head(offset: int, line: str, accept_label: Callable[[str, str], bool]) -> _Line:
     """The line's label (after any timestamp or numbering before it) and where its utterance starts."""
+    if len(line) > _BARE_MAX and not _HEAD_HINT.search(line, 0, _HEAD_SPAN):
+        return _Line(offset, offset + len(line), None)  # most lines: speech going on, nothing a label needs
     stripped_time = _LEADING_TIME.match(line)
     skip = stripped_time.end() if stripped_time else 0
     number = _LEADING_NUMBER.match(line[skip:])
@@ -465,7 +472,7 @@ def split_turns(text: str) -> SpeakerSplit:
 
     parsed = _parse_lines(lines, known_only)
     labelled = [p for p in parsed if p.label is not None]
-    if labelled and not service:
+    if labelled and not service and _INLINE_LABEL.search(text):  # parsed again only if a label sits inside a line
         parsed = _parse_lines(lines, known_only, inline=_inline_rule(labelled))
         labelled = [p for p in parsed if p.label is not None]
     scheme = "service-export" if service else ("labels" if labelled else "")
