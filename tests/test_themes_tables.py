@@ -189,3 +189,19 @@ def test_configured_columns_are_summarised_exactly(tmp_path: Path) -> None:
     rows = _csv(compute(ws)[1]["table2.csv"])
     assert {r["characteristic"] for r in rows} == {"N", "age"}
     assert all(r["category"] for r in rows if r["characteristic"] == "age")
+
+
+def test_a_number_written_in_words_does_not_turn_a_numeric_column_into_categories() -> None:
+    people = [{"participant_id": f"P{i}", "age": str(age)} for i, age in enumerate([29, 35, 41, 47, 53], start=1)]
+    people += [{"participant_id": "P6", "age": "四十"}, {"participant_id": "P7", "age": ""}]
+    t2 = table2.summarise(["participant_id", "age"], people)
+    [age] = t2.numeric
+    assert (age.n, age.mean, age.minimum, age.maximum) == (5, 41.0, 29, 53) and not t2.categorical
+    assert t2.unusable == [("age", "P6", "四十")]
+    assert age.display.endswith("; n = 5)")  # the report says over how many of N
+
+
+def test_a_blank_field_takes_its_unit_word_with_it() -> None:
+    template = "({participant_id}, {学历}, {age}岁)"
+    assert quotes.attribution(template, {"participant_id": "P3", "学历": "大专", "age": ""}) == "(P3, 大专)"
+    assert quotes.attribution(template, {"participant_id": "P3", "学历": "大专", "age": "40"}) == "(P3, 大专, 40岁)"

@@ -73,6 +73,10 @@ def analyse(inputs: ThemesInputs, settings: dict[str, Any]) -> Analysis:
         list(settings.get("numeric_columns") or []),
         list(settings.get("categorical_columns") or []),
     )
+    notices += [
+        f'Table 2: {column} of {participant} is "{value}", not a number: left out of the mean (write it as a number)'
+        for column, participant, value in t2.unusable
+    ]
     order = interviews.ordered(inputs.transcripts, inputs.participants, inputs.participant_columns)
     sets = counts.interview_codes(inputs.units, [t for t, _ in order])
     sat = settings.get("saturation") or {}

@@ -12,6 +12,7 @@ from themeflow.themes.inputs import Row, Unit, natural_key
 _GAP = "\x00"
 # A missing field takes one neighbouring separator with it: "(P4, , 男)" → "(P4, 男)".
 _SEPARATOR = r"\s*[,，、;；/|·]\s*"
+_CHUNK = r"[^,，、;；/|·()（）\[\]\s\x00]*"  # text glued to a field, up to a separator or bracket
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ def attribution(template: str, participant: Mapping[str, str]) -> str:
             value = str(participant.get(field_name, "") or "").strip()
             parts.append(value or _GAP)
     text = "".join(parts)
+    # A blank field takes its words with it (`{age}岁` with no age: no stray 岁).
+    text = re.sub(_CHUNK + _GAP + _CHUNK, _GAP, text)
     text = re.sub(_SEPARATOR + _GAP, "", text)
     text = re.sub(_GAP + _SEPARATOR, "", text)
     text = text.replace(_GAP, "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from themeflow.themes.inputs import Row
 
@@ -40,11 +40,13 @@ class NumericSummary:
     sd: float | None  # None with fewer than 2 values
     minimum: float
     maximum: float
+    total: int = 0  # N; when n is smaller, the summary says over how many
 
     @property
     def display(self) -> str:
         sd = f" ± {self.sd:.1f}" if self.sd is not None else ""
-        return f"{self.mean:.1f}{sd} ({fmt(self.minimum)}–{fmt(self.maximum)})"
+        over = f"; n = {self.n}" if self.total and self.n < self.total else ""
+        return f"{self.mean:.1f}{sd} ({fmt(self.minimum)}–{fmt(self.maximum)}{over})"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Table2:
     numeric: list[NumericSummary]
     categorical: list[CategorySummary]
     columns: list[str]  # characteristics in file order
+    unusable: list[tuple[str, str, str]] = field(default_factory=list)  # (column, participant, value) not a number
 
 
 def fmt(value: float) -> str:
@@ -93,8 +96,13 @@ def classify(
         values = [r.get(column, "").strip() for r in rows if r.get(column, "").strip()]
         if not values:
             continue
-        (nums if all(_is_number(v) for v in values) else cats).append(column)
+        numbers = sum(1 for v in values if _is_number(v))
+        # Numeric when its values are numbers but for a slip or two (`四十`, `不详`: reported, left out).
+        (nums if numbers >= 2 and numbers >= MOSTLY * len(values) else cats).append(column)
     return nums, cats
+
+
+MOSTLY = 0.8
 
 
 def summarise(
@@ -103,20 +111,26 @@ def summarise(
     nums, cats = classify(columns, rows, numeric, categorical)
     total = len(rows)
     numeric_out: list[NumericSummary] = []
+    unusable: list[tuple[str, str, str]] = []
     for column in nums:
         values = [float(r[column]) for r in rows if _is_number(r.get(column, "").strip() or "x")]
+        unusable += [
+            (column, r.get("participant_id", ""), r[column].strip())
+            for r in rows
+            if r.get(column, "").strip() and not _is_number(r[column].strip())
+        ]
         if not values:
             continue
         mean = math.fsum(values) / len(values)
         sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else None
-        numeric_out.append(NumericSummary(column, len(values), mean, sd, min(values), max(values)))
+        numeric_out.append(NumericSummary(column, len(values), mean, sd, min(values), max(values), total))
     categorical_out: list[CategorySummary] = []
     for column in cats:
         counts = Counter(r.get(column, "").strip() or MISSING for r in rows)
         for category, n in sorted(counts.items(), key=lambda kv: (kv[0] == MISSING, -kv[1], kv[0])):
             categorical_out.append(CategorySummary(column, category, n, 100.0 * n / total if total else 0.0))
     ordered = [c for c in columns if c in set(nums) | set(cats)]
-    return Table2(total, numeric_out, categorical_out, ordered)
+    return Table2(total, numeric_out, categorical_out, ordered, unusable)
 
 
 def rows(table: Table2) -> list[dict[str, str]]:
