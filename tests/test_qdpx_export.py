@@ -201,3 +201,17 @@ def test_export_refuses_an_accepted_unit_recoded_to_an_unknown_code(tmp_path):
     assert result.exit_code == 2
     assert 'units.xlsx row 2: code "T9.9" is not in the codebook' in result.output
     assert not (tmp_path / "s.qdpx").exists()
+
+
+def test_control_characters_people_pasted_into_a_memo_do_not_break_the_export(ws, tmp_path):
+    from themeflow import sheet as sheet_mod
+
+    header, rows = sheet_mod.read_rows(ws.sheet_path)
+    accepted = next(r for r in rows if sheet_mod.normalise_decision(r.get("decision", "")) == "accept")
+    accepted["memo"] = "第一行\x0b第二行\x01"
+    columns = sheet_mod.ordered_columns(header, rows)
+    sheet_mod.write(ws.sheet_path, columns, rows, [], [])
+    out = tmp_path / "memo.qdpx"
+    export_project(ws, out)
+    root, _ = project_of(out)
+    assert "第一行\n第二行" in [n.text for n in root.iter(f"{P}PlainTextContent")]

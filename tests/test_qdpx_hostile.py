@@ -198,3 +198,17 @@ def test_a_hostile_codebook_is_refused_too(ws_root, tmp_path):
     result = CliRunner().invoke(app, ["import", "qdc", str(path), "-w", str(ws_root)])
     assert result.exit_code == 2 and "DOCTYPE" in result.output
     assert snapshot(ws_root) == before
+
+
+def test_two_codes_with_one_guid_are_refused(ws_root, tmp_path):
+    twin = f'isCodable="true"/><Code guid="{G.format(10)}" name="孤单" isCodable="true"'
+    refused(ws_root, write_qdpx(tmp_path / "twin.qdpx", project(code_attrs=twin)), "two codes share the guid")
+
+
+def test_a_source_with_a_very_long_name_imports(ws_root, tmp_path):
+    long_name = "受访者" * 40  # 120 characters, 360 bytes of UTF-8: more than a file name may hold
+    file = write_qdpx(tmp_path / "long.qdpx", project().replace('name="P1"', f'name="{long_name}"'))
+    result = CliRunner().invoke(app, ["import", "qdpx", str(file), "-w", str(ws_root)])
+    assert result.exit_code == 0, result.output
+    [transcript] = (ws_root / "data" / "transcripts").glob("*.txt")
+    assert len(transcript.name.encode("utf-8")) <= 255

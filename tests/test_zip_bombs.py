@@ -34,3 +34,33 @@ def test_xlsx_zip_bomb_sheet_is_refused(runner, tmp_path: Path) -> None:  # type
     result = invoke(runner, "code", "--workspace", str(root))
     assert result.exit_code == 2
     assert "refused as a possible zip bomb" in result.output
+
+
+def _understated(name: str, size: int, declared: int) -> bytes:
+    """A zip whose member inflates to `size` bytes but whose headers say `declared`."""
+    import struct
+
+    data = bytearray(_bomb({name: size}))
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # uncompressed size fields
+        at = data.find(signature)
+        data[at + offset : at + offset + 4] = struct.pack("<I", declared)
+    return bytes(data)
+
+
+def test_a_member_that_understates_its_size_is_read_in_bounded_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    import pytest
+
+    from themeflow.errors import InputError
+    from themeflow.qdpx.archive import open_archive
+
+    path = tmp_path / "lie.qdpx"
+    path.write_bytes(_understated("Sources/a.txt", 150 * 1024 * 1024, 1000))
+    archive = open_archive(path)  # the headers look harmless
+    tracemalloc.start()
+    with pytest.raises(InputError, match="is damaged"):
+        archive.read("Sources/a.txt")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024

@@ -47,7 +47,13 @@ class Archive:
         if stored is None:
             raise InputError(f"the archive has no member {name}", file=self.path.name)
         try:
-            return self.zip.read(stored)
+            # In chunks: a member whose header understates its size can inflate far beyond it before zipfile
+            # notices (it decompresses up to 2 GB in one step); chunks keep memory to what was declared.
+            chunks = []
+            with self.zip.open(stored) as member:
+                while chunk := member.read(1 << 20):
+                    chunks.append(chunk)
+            return b"".join(chunks)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
             raise InputError(f"member {stored} is damaged ({exc})", file=self.path.name) from exc
 

@@ -236,7 +236,7 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
                     continue
                 holder = etree.SubElement(case, tag("VariableValue"))
                 etree.SubElement(holder, tag("VariableRef"), targetGUID=guid("variable", variable))
-                etree.SubElement(holder, tag(VALUE_ELEMENT[types[variable]])).text = value
+                etree.SubElement(holder, tag(VALUE_ELEMENT[types[variable]])).text = xml_safe(value)
             for transcript_id in sorted(t for t, p in participant_of.items() if p == pid and t in texts):
                 etree.SubElement(case, tag("SourceRef"), targetGUID=guid("source", transcript_id))
         result.cases = len(participants)
@@ -281,12 +281,22 @@ def project_bytes(ws: Workspace, result: ExportResult) -> bytes:
             note = etree.SubElement(
                 block, tag("Note"), guid=note_guid, name=note_name, creatingUser=user_guid[DEFAULT_USER]
             )
-            etree.SubElement(note, tag("PlainTextContent")).text = note_text
+            etree.SubElement(note, tag("PlainTextContent")).text = xml_safe(note_text)
     validate(root, "export", PROJECT_NS)
     members[archive.PROJECT_MEMBER] = _xml_bytes(root)
     result.sources = len(texts)
     result.codes = len(book.walk())
     return archive.zip_bytes(members)
+
+
+_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})  # Word's manual line break, pasted into a cell
+_NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text XML 1.0 can hold: a vertical tab or form feed (a line break pasted from Word) becomes a line
+    break, other control characters are dropped."""
+    return _NOT_XML.sub("", text.translate(_LINE_BREAKS))
 
 
 def export_project(ws: Workspace, out: Path | str) -> ExportResult:

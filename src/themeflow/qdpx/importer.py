@@ -159,6 +159,16 @@ def _free_path(path: Path, data: bytes) -> Path:
 # --- transcripts and units ----------------------------------------------------------------------
 
 
+MAX_NAME_BYTES = 150  # file systems allow 255 bytes a name; room for "-NN.txt" and a margin
+
+
+def _fits_a_file_name(base: str) -> str:
+    """`base` cut (at a character) to what a file name can hold: long Chinese source names are common."""
+    while len(base.encode("utf-8")) > MAX_NAME_BYTES:
+        base = base[:-1]
+    return base
+
+
 def transcript_names(sources: list[reader.Source], folder: Path) -> dict[str, str]:
     """A safe, unique .txt file name per source guid (reusing a file that holds the same text)."""
     from themeflow.ingest.stage import transcript_id_for
@@ -167,7 +177,7 @@ def transcript_names(sources: list[reader.Source], folder: Path) -> dict[str, st
     names: dict[str, str] = {}
     for source in sources:
         base = _UNSAFE_NAME.sub("_", _SOURCE_SUFFIX.sub("", Path(source.name.replace("\\", "/")).name)).strip("._")
-        base = base or "source"
+        base = _fits_a_file_name(base or "source")
         name, number = f"{base}.txt", 1
         while True:
             existing = folder / name

@@ -119,6 +119,13 @@ def build_project(root: Any, bundle: archive.Archive | None, name: str) -> Proje
 
     def collect(items: list[ImportedCode]) -> None:
         for code in items:
+            if code.guid in known_codes:
+                # Two codes with one guid: every coding of either would land on one of them.
+                raise InputError(
+                    f'two codes share the guid {code.guid} ("{code.name}" is one): the project is damaged',
+                    file=name,
+                    hint="export it again from the program that made it",
+                )
             known_codes.add(code.guid)
             collect(code.children)
 
