@@ -64,3 +64,11 @@ def test_a_member_that_understates_its_size_is_read_in_bounded_memory(tmp_path: 
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 20 * 1024 * 1024
+
+
+def test_a_docx_part_that_understates_its_size_is_refused(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = make_workspace(tmp_path / "ws")
+    (root / "data/transcripts/P9_lie.docx").write_bytes(_understated("word/document.xml", 80 * 1024 * 1024, 2000))
+    result = invoke(runner, "ingest", "--workspace", str(root))
+    assert result.exit_code == 1
+    assert "P9_lie.docx: is refused: a part is damaged or larger than it says" in " ".join(result.output.split())

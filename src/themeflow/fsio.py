@@ -97,6 +97,29 @@ MAX_UNZIPPED = 300 * 1024 * 1024  # no transcript or coder sheet comes anywhere 
 MAX_RATIO = 200  # deflate rarely does better than 10–20× on real documents
 
 
+def zip_sizes_lie(data: bytes) -> str | None:
+    """Why a zip's parts are not what its directory says (a part that inflates beyond its declared size, a
+    damaged part), found by inflating each part in bounded chunks; None when they are. Readers that inflate a
+    part whole (python-docx) would otherwise take gigabytes on a part that understates its size."""
+    import io
+    import zipfile
+    import zlib
+
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # not a zip at all: the reader reports that in its own words
+    with package:
+        for member in package.infolist():
+            try:
+                with package.open(member) as part:
+                    while part.read(1 << 20):
+                        pass
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
+                return f"a part is damaged or larger than it says ({exc.__class__.__name__})"
+    return None
+
+
 def zip_bomb_reason(source: Path | bytes) -> str | None:
     """Why a .docx/.xlsx (a zip) looks like a zip bomb, from its directory alone (nothing is unpacked); None
     when it looks like a document."""

@@ -272,13 +272,16 @@ def read_docx(data: bytes) -> str:
     labelled line (`访谈者：你好…`, `访谈者 00:03:12 你好…`), as a transcript written as a table means it."""
     import io
 
-    from themeflow.fsio import zip_bomb_reason
+    from themeflow.fsio import zip_bomb_reason, zip_sizes_lie
 
     if not data.startswith(b"PK"):
         raise SourceError(_not_a_zip(data))
     bomb = zip_bomb_reason(data)
     if bomb:
         raise SourceError(f"is refused as a possible zip bomb ({bomb})")
+    lie = zip_sizes_lie(data)
+    if lie:
+        raise SourceError(f"is refused: {lie}")
     try:
         from docx import Document
 
