@@ -13,6 +13,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -73,12 +74,12 @@ def write_text(target: Path, text: str, mode: int | None = None) -> None:
     write_bytes(target, text.encode("utf-8"), mode)
 
 
-def write_if_changed(target: Path, data: bytes) -> bool:
+def write_if_changed(target: Path, data: bytes, mode: int | None = None) -> bool:
     """Write only when the bytes differ (keeps mtimes, and git, quiet). Returns True when written."""
     target = Path(target)
     if target.exists() and target.read_bytes() == data:
         return False
-    write_bytes(target, data)
+    write_bytes(target, data, mode)
     return True
 
 
@@ -97,6 +98,14 @@ MAX_UNZIPPED = 300 * 1024 * 1024  # no transcript or coder sheet comes anywhere 
 MAX_RATIO = 200  # deflate rarely does better than 10–20× on real documents
 
 
+def member_chunks(package: Any, member: Any, size: int = 1 << 20) -> Iterator[bytes]:
+    """A zip member's bytes in chunks of `size`: zipfile inflates a whole read at once (up to 2 GB), so a
+    part that understates its size would take that much memory; chunks keep it to `size`."""
+    with package.open(member) as part:
+        while chunk := part.read(size):
+            yield chunk
+
+
 def zip_sizes_lie(data: bytes) -> str | None:
     """Why a zip's parts are not what its directory says (a part that inflates beyond its declared size, a
     damaged part), found by inflating each part in bounded chunks; None when they are. Readers that inflate a
@@ -112,9 +121,8 @@ def zip_sizes_lie(data: bytes) -> str | None:
     with package:
         for member in package.infolist():
             try:
-                with package.open(member) as part:
-                    while part.read(1 << 20):
-                        pass
+                for _ in member_chunks(package, member):
+                    pass
             except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
                 return f"a part is damaged or larger than it says ({exc.__class__.__name__})"
     return None

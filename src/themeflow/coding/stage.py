@@ -52,24 +52,24 @@ def _other_format(path: Path) -> Path:
     return path.with_suffix(".csv" if path.suffix == ".xlsx" else ".xlsx")
 
 
-def _history_path(code_dir: Path, suffix: str) -> Path:
+def _history_copies(code_dir: Path) -> list[tuple[int, Path]]:
+    """The copies in history/ with their numbers (units-0007.xlsx → 7), lowest first."""
     history = code_dir / "history"
-    numbers = [int(m.group(1)) for p in history.glob("units-*.*") if (m := re.match(r"units-(\d+)\.", p.name))]
-    return history / f"units-{max(numbers, default=0) + 1:04d}{suffix}"
+    return sorted((int(m.group(1)), p) for p in history.glob("units-*.*") if (m := re.match(r"units-(\d+)\.", p.name)))
+
+
+def _history_path(code_dir: Path, suffix: str) -> Path:
+    numbers = [number for number, _ in _history_copies(code_dir)]
+    return code_dir / "history" / f"units-{max(numbers, default=0) + 1:04d}{suffix}"
 
 
 def _backup(current: Path, code_dir: Path) -> Path:
     """Copy the sheet into history/ before it is rewritten (once: a run that failed after copying it, or
     ran again on the same sheet, does not add the same copy twice)."""
     data = current.read_bytes()
-    copies = [
-        (int(m.group(1)), p)
-        for p in (code_dir / "history").glob(f"units-*{current.suffix}")
-        if (m := re.match(r"units-(\d+)\.", p.name))
-    ]
-    newest = max(copies)[1] if copies else None
-    if newest is not None and newest.read_bytes() == data:
-        return newest
+    same_format = [path for _, path in _history_copies(code_dir) if path.suffix == current.suffix]
+    if same_format and same_format[-1].read_bytes() == data:
+        return same_format[-1]
     target = _history_path(code_dir, current.suffix)
     fsio.write_bytes(target, data)
     return target
@@ -134,6 +134,11 @@ def removed_codes(rows: list[sheet.Row], path: Path, known_codes: set[str]) -> l
     return out
 
 
+def _first_few(items: list[str], shown: int = 5) -> str:
+    """`a, b, c, d, e…`: the first items of a long list in a warning."""
+    return ", ".join(items[:shown]) + ("…" if len(items) > shown else "")
+
+
 def text_column_edits(rows: list[sheet.Row], last_written: list[sheet.Row], sheet_name: str) -> list[str]:
     """Drafted units whose `text` people changed since themeflow wrote the sheet: the text is the
     transcript's and is put back (a typo is fixed in the transcript, then `themeflow ingest`)."""
@@ -149,7 +154,7 @@ def text_column_edits(rows: list[sheet.Row], last_written: list[sheet.Row], shee
         return []
     return [
         f"{sheet_name}: the text of {len(changed)} drafted unit{'s' if len(changed) != 1 else ''} was changed (row "
-        f"{', '.join(changed[:5])}{'…' if len(changed) > 5 else ''}): the text column is the transcript's and is put "
+        f"{_first_few(changed)}): the text column is the transcript's and is put "
         "back — correct the transcript and run `themeflow ingest`, or add a unit by hand"
     ]
 
@@ -180,8 +185,8 @@ def _older_copy_put_back(ws: Workspace, sheet_path: Path, digest: str) -> Path |
     if last.exists() and fsio.sha256_file(last) == digest:
         return None
     size = sheet_path.stat().st_size
-    for copy in sorted((ws.code_dir / "history").glob(f"units-*{sheet_path.suffix}")):
-        if copy.stat().st_size == size and fsio.sha256_file(copy) == digest:
+    for _, copy in _history_copies(ws.code_dir):
+        if copy.suffix == sheet_path.suffix and copy.stat().st_size == size and fsio.sha256_file(copy) == digest:
             return copy
     return None
 
@@ -208,10 +213,9 @@ def newly_orphaned(previous: list[sheet.Row], rows: list[sheet.Row], sheet_name:
     ]
     if not units:
         return []
-    shown = ", ".join(units[:5]) + ("…" if len(units) > 5 else "")
     return [
         f"{sheet_name}: decided units whose text is gone from the transcript now (status orphaned): {len(units)} "
-        f"({shown}) — an accepted one still counts: re-decide or delete it"
+        f"({_first_few(units)}) — an accepted one still counts: re-decide or delete it"
     ]
 
 
@@ -522,9 +526,7 @@ class _SheetWrite:
                     return "read-only", "", None  # people made it read-only to keep it as it is
                 backup = _backup(self.previous_path, self.code_dir)
         fsio.write_if_changed(self.path, data)
-        copy = self.private_copy
-        if not (copy.exists() and copy.read_bytes() == data):
-            fsio.write_bytes(copy, data, mode=0o600)
+        fsio.write_if_changed(self.private_copy, data, mode=0o600)
         return "written", fsio.sha256_bytes(data), backup
 
 
@@ -589,12 +591,11 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
                 )
             elif cleared and previous_path == sheet_path:
                 kept = _keep_last_written(ws)
-                shown = ", ".join(cleared[:5]) + ("…" if len(cleared) > 5 else "")
                 where = f" is kept as 02-code/history/{kept.name}" if kept else " may be in 02-code/history/"
                 warnings.append(
                     f"{previous_path.name}: {len(cleared)} unit{'s' if len(cleared) != 1 else ''} had a decision "
-                    f"or memo when themeflow last wrote the sheet and have none now ({shown}); if an older copy "
-                    f"was put back, the sheet as last written{where}"
+                    f"or memo when themeflow last wrote the sheet and have none now ({_first_few(cleared)}); if an "
+                    f"older copy was put back, the sheet as last written{where}"
                 )
         deid_forms = deid_rewordings(ws) if previous else None
     except BaseException:

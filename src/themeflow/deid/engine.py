@@ -54,22 +54,22 @@ class Deidentifier:
                 if (given := given_name(n))
             ]
             # Names already in the key are names everywhere (a person or hospital found in one interview).
-            terms += [
-                Term(detection_shadow(r["original"]), r["kind"], detection_shadow(r["original"]))
-                for r in self.key.rows
-                if r["kind"] in {"person", "institution"} and len(r["original"]) >= 2
-            ]
+            terms += [Term(shadow, kind, shadow) for shadow, kind in self._key_names()]
             self._detector = Detector(TermMatcher(terms), self.settings.keep)
         return self._detector
 
     def names_everywhere(self) -> set[str]:
         """The people and institutions in the key that every transcript must have replaced (the detector's
         key terms), in the form detection matches (its shadow)."""
-        return {
-            detection_shadow(r["original"])
+        return {shadow for shadow, _ in self._key_names()}
+
+    def _key_names(self) -> list[tuple[str, str]]:
+        """(shadow, kind) of the key's people and institutions long enough to search for everywhere."""
+        return [
+            (detection_shadow(r["original"]), r["kind"])
             for r in self.key.rows
             if r["kind"] in {"person", "institution"} and len(r["original"]) >= 2
-        }
+        ]
 
     def forget_detector(self) -> None:
         """Rebuild the detector on next use (the key gained names since it was built)."""

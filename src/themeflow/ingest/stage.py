@@ -453,7 +453,7 @@ def run(
             result.skipped.append((rel, f"has the same name as {seen_ids[transcript_id]}; rename one of them"))
             continue
         seen_ids[transcript_id] = rel
-        if deidentifier.enabled and deidentifier.detect(transcript_id.replace("_", " ")):
+        if _names_someone(deidentifier, transcript_id):
             # The file name becomes the transcript id in every shareable artefact.
             result.skipped.append((rel, NAME_HAS_PERSONAL_INFORMATION))
             continue
@@ -536,6 +536,11 @@ def run(
     return result
 
 
+def _names_someone(deidentifier: Any, file_stem: str) -> bool:
+    """A file name holding personal information (`P2_李秀兰_13700001111`): its parts read as words."""
+    return bool(deidentifier.enabled and deidentifier.detect(file_stem.replace("_", " ")))
+
+
 def _without_named_files(
     participants: participants_mod.Participants, deidentifier: Any
 ) -> participants_mod.Participants:
@@ -546,7 +551,7 @@ def _without_named_files(
     rows = []
     for row in participants.rows:
         name = row.get("file", "")
-        if name and deidentifier.detect(Path(name).stem.replace("_", " ")):
+        if name and _names_someone(deidentifier, Path(name).stem):
             row = dict(row, file="")
         rows.append(row)
     return participants_mod.Participants(participants.columns, rows, participants.source)

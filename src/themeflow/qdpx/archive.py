@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from themeflow import fsio
 from themeflow.errors import InputError
 
 MAX_MEMBERS = 10_000
@@ -47,13 +48,7 @@ class Archive:
         if stored is None:
             raise InputError(f"the archive has no member {name}", file=self.path.name)
         try:
-            # In chunks: a member whose header understates its size can inflate far beyond it before zipfile
-            # notices (it decompresses up to 2 GB in one step); chunks keep memory to what was declared.
-            chunks = []
-            with self.zip.open(stored) as member:
-                while chunk := member.read(1 << 20):
-                    chunks.append(chunk)
-            return b"".join(chunks)
+            return b"".join(fsio.member_chunks(self.zip, stored))  # bounded: a member may understate its size
         except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
             raise InputError(f"member {stored} is damaged ({exc})", file=self.path.name) from exc
 
