@@ -26,8 +26,8 @@ COLUMNS = ("units", "pending", "accepted", "rejected", "stale", "orphaned")
 
 @app.command("status")
 def status_cli(workspace: Path = WorkspaceOpt, quiet: bool = QuietOpt, as_json: bool = JsonOpt) -> None:
-    """Which stages are fresh or stale (and why), and how far coders are with the sheet. With --quiet, only
-    the stages that are not fresh, one line each.
+    """Which stages are fresh or stale (and why), which transcript files the last ingest left out, and how far
+    coders are with the sheet. With --quiet, only the stages that are not fresh and the files left out.
 
     Example: themeflow status
     Example: themeflow status --json
