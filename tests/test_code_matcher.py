@@ -82,3 +82,40 @@ def test_unit_takes_in_neighbouring_sentences_of_the_same_answer(book, segmenter
     short_answer = sentences[:2]
     whole = [c for c in draft(short_answer, compiled) if c.code == "T1.1"]
     assert (whole[0].start, whole[0].end) == (0, len(texts[0]) + len(texts[1])), "a short answer is proposed whole"
+
+
+def test_spacy_is_built_only_for_a_sentence_that_may_match_a_token_pattern(book, segmenter) -> None:  # type: ignore[no-untyped-def]
+    compiled = compile_codebook(book, segmenter.cut)
+    matcher = SentenceMatcher(compiled)
+    matcher.match("我们一起吃饭。", ["我们", "一起", "吃饭", "。"])
+    assert matcher._spacy._matcher is None, "no token of the sentence is an anchor of a token pattern"
+    assert matcher.match("我陪他。", ["我", "陪", "他", "。"])
+    assert matcher._spacy._matcher is not None
+
+
+def test_remembering_matcher_asks_only_about_new_sentences() -> None:
+    from themeflow.coding.candidates import RememberingMatcher, sentence_key
+
+    asked: list[str] = []
+
+    class Real:
+        def match(self, text: str, tokens: list[str]) -> dict[int, list[tuple[str, str]]]:
+            asked.append(text)
+            return {0: [("keyword", "朋友")]} if "朋友" in tokens else {}
+
+    known = {sentence_key("老句子。", ["老", "句子", "。"]): {1: [("regex", "旧")]}}
+    built: list[int] = []
+
+    def build() -> Real:
+        built.append(1)
+        return Real()
+
+    remembering = RememberingMatcher(build, known)
+    assert remembering.match("老句子。", ["老", "句子", "。"]) == {1: [("regex", "旧")]}
+    assert not built, "a sentence seen before needs no matcher"
+    assert remembering.match("有朋友。", ["有", "朋友", "。"]) == {0: [("keyword", "朋友")]}
+    assert asked == ["有朋友。"]
+    # Same text, other tokens (the vocabulary changed): a different sentence for the cache.
+    remembering.match("老句子。", ["老句子", "。"])
+    assert asked == ["有朋友。", "老句子。"]
+    assert len(remembering.seen) == 3

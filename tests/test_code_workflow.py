@@ -12,7 +12,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from conftest import TRANSCRIPT_A, invoke
+from conftest import TRANSCRIPT_A, invoke, make_workspace
 from themeflow import fsio, sheet
 
 PEOPLE = ("decision", "final_code", "coder", "memo", "translation", "quote")
@@ -255,9 +255,11 @@ def test_candidate_cache_only_accelerates(runner, workspace_dir: Path) -> None: 
     invoke(runner, "code", "--workspace", ws)  # second run: every unit `kept`, from the cache
     units = workspace_dir / "analysis/02-code/units.xlsx"
     first = units.read_bytes()
-    cache = workspace_dir / ".themeflow/cache/code-candidates.json"
-    assert cache.exists() and oct(cache.stat().st_mode & 0o777) == "0o600"
-    cache.write_text("{not json", encoding="utf-8")  # damaged: ignored, rebuilt
+    cache = sorted((workspace_dir / ".themeflow/cache/code-candidates").glob("*.json"))
+    assert len(cache) == 2 * 2  # two transcripts: candidates and sentences of each
+    assert all(oct(path.stat().st_mode & 0o777) == "0o600" for path in cache)
+    for path in cache:
+        path.write_text("{not json", encoding="utf-8")  # damaged: ignored, rebuilt
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     assert units.read_bytes() == first
     # A changed transcript is drafted again (its cached candidates are not reused).
@@ -804,3 +806,54 @@ def test_decided_units_that_lose_their_text_are_named(runner, workspace_dir: Pat
     assert target["unit_id"] in out
     again = " ".join(invoke(runner, "code", "--workspace", ws).output.split())
     assert "text is gone from the transcript now" not in again  # said once, when it happens
+
+
+def test_sentence_cache_gives_what_drafting_from_scratch_gives(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A changed transcript is drafted from its cached sentence matches plus the new sentences; the sheet is
+    byte for byte what drafting it from scratch gives (no cache), and a sentence's cached matches are used."""
+    import shutil
+
+    sheets = []
+    for use_cache in (True, False):
+        root = make_workspace(tmp_path / f"ws{use_cache}")
+        ws = str(root)
+        invoke(runner, "ingest", "--workspace", ws)
+        invoke(runner, "code", "--workspace", ws)
+        source = root / "data/transcripts/P1_a.txt"
+        text = source.read_text(encoding="utf-8").replace(
+            "吃的面条，还可以。", "吃的面条。后来我陪他去散步，认识了新朋友。"
+        )
+        source.write_text(text, encoding="utf-8")
+        invoke(runner, "ingest", "--workspace", ws)
+        if not use_cache:
+            shutil.rmtree(root / ".themeflow/cache/code-candidates")
+        assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+        sheets.append((root / "analysis/02-code/units.xlsx").read_bytes())
+    assert sheets[0] == sheets[1]
+    rows = _rows(tmp_path / "wsTrue/analysis/02-code/units.xlsx")
+    assert any("陪他去散步" in r["text"] and r["code"] == "T2.1" for r in rows)
+
+
+def test_cached_sentence_matches_are_what_a_rerun_uses(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """Pins that unchanged sentences of a changed transcript are answered from the cache (not matched again):
+    a match planted in the cache for one of them shows up in the sheet."""
+    import json
+
+    ws = str(workspace_dir)
+    invoke(runner, "ingest", "--workspace", ws)
+    invoke(runner, "code", "--workspace", ws)
+    folder = workspace_dir / ".themeflow/cache/code-candidates"
+    for path in folder.glob("*.sentences.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for matches in data["sentences"].values():
+            if not matches:
+                matches.append([0, [["keyword", "种下的线索"]]])
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    source = workspace_dir / "data/transcripts/P2_b.txt"
+    source.write_text(source.read_text(encoding="utf-8") + "问：还有吗？\n答：没有了。\n", encoding="utf-8")
+    invoke(runner, "ingest", "--workspace", ws)
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    rows = _rows(workspace_dir / "analysis/02-code/units.xlsx")
+    planted = [r for r in rows if "种下的线索" in r["evidence"]]
+    assert planted and all(r["transcript_id"] == "P2_b" for r in planted)
+    assert not any("没有了" in r["text"] for r in planted), "the new sentence is matched, not taken from the cache"

@@ -68,3 +68,28 @@ def test_masks_show_only_the_ends_of_a_value() -> None:
     assert mask("person", "张伟") == "张*"
     assert mask("email", "zhou@163.com") == "z***@163.com"
     assert "0013" not in mask("phone", "+86 138-0013-8000")
+
+
+def test_word_tags_answers_as_a_dict_of_jiebas_dictionary_would() -> None:
+    """The bisection lookup over jieba's dict.txt gives, for every word, what a dict built from the file gives
+    (last well-formed line wins, words of up to four characters only)."""
+    import os
+
+    import jieba
+
+    from themeflow.deid.names import WordTags, word_tags
+
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    expected: dict[str, tuple[int, str]] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) == 3 and len(parts[0]) <= 4:
+                expected[parts[0]] = (int(parts[1]), parts[2])
+    tags = word_tags()
+    assert all(tags.get(word) == entry for word, entry in expected.items())
+    for absent in ("", "不是一个词的长串", "王丽娟", "a b", "朋友 "):
+        assert absent not in tags and tags.get(absent) is None
+    small = WordTags(["朋友 300 n", "朋友们 20 n", "朋友 5 nr", "坏行", "长长长长长 3 n"])
+    assert small["朋友"] == (5, "nr") and "坏行" not in small and "长长长长长" not in small
+    assert dict(small) == {"朋友": (5, "nr"), "朋友们": (20, "n")}

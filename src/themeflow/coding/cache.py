@@ -1,9 +1,15 @@
-"""Per-transcript cache of drafted candidates, so a re-run drafts only the transcripts that changed.
+"""Per-transcript cache of drafted candidates and of each sentence's matches, so a re-run drafts only the
+transcripts that changed, and in those matches only the sentences it has not seen.
 
 A transcript's candidates depend on its text and participant sentences (offsets, turns, tokens) and on the
-codebook, the user vocabulary and the tool version; the cache key covers exactly these. The cache lives in
-the private `.themeflow/` folder and is only ever an accelerator: a missing or damaged cache means drafting
-everything again, never a different result.
+codebook, the user vocabulary and the tool versions: the global key covers what all transcripts share, each
+entry's key the transcript itself. A sentence's matches depend only on its text and tokens (and the global
+key), so a changed transcript's unchanged sentences are answered from its last entry.
+
+The cache lives in the private `.themeflow/cache/code-candidates/` folder, one file per transcript (named by
+a digest of its id: ids may differ only in case) and one more for its sentences, read only when the transcript
+is drafted again. It is only ever an accelerator: a missing, damaged or foreign file means drafting again,
+never a different result.
 """
 
 from __future__ import annotations
@@ -14,71 +20,129 @@ from pathlib import Path
 from typing import Any
 
 from themeflow import __version__, fsio
-from themeflow.coding.candidates import Candidate
+from themeflow.coding.candidates import Candidate, Matches
 
-CACHE_FILE = "code-candidates.json"
+CACHE_DIR = "code-candidates"
+LEGACY_FILE = "code-candidates.json"  # one file for every transcript (themeflow 0.1 sessions 1-2)
 # Bump whenever matching or unit drafting changes what a transcript's candidates are (or their evidence).
-DRAFT_VERSION = "3"
+DRAFT_VERSION = "4"
 
 
 def global_key(codebook_bytes: bytes, vocabulary: str, engine: str) -> str:
+    """What every transcript's candidates depend on. spaCy's version is in it: the Matcher's behaviour, and
+    which token patterns it accepts, are spaCy's (see `codebook.bad_token_patterns`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        spacy_version = version("spacy")
+    except PackageNotFoundError:  # pragma: no cover - spaCy is a dependency
+        spacy_version = "none"
     digest = hashlib.sha256()
-    for part in (__version__.encode(), DRAFT_VERSION.encode(), codebook_bytes, vocabulary.encode(), engine.encode()):
-        digest.update(hashlib.sha256(part).digest())
+    for part in (__version__, DRAFT_VERSION, spacy_version, vocabulary, engine):
+        digest.update(hashlib.sha256(part.encode()).digest())
+    digest.update(hashlib.sha256(codebook_bytes).digest())
     return digest.hexdigest()
 
 
-def transcript_key(text: str, segments_csv: str) -> str:
+def transcript_key(text: str, segments_csv: bytes) -> str:
     """A transcript's text and its lines of segments.csv (sentences, offsets, turns, roles, tokens)."""
     digest = hashlib.sha256(text.encode("utf-8"))
     digest.update(b"\x1e")
-    digest.update(segments_csv.encode("utf-8"))
+    digest.update(segments_csv)
     return digest.hexdigest()
 
 
-def _encode(candidate: Candidate) -> list[Any]:
-    return [
-        candidate.participant_id,
-        candidate.start,
-        candidate.end,
-        candidate.code,
-        candidate.theme,
-        candidate.evidence,
-        candidate.score,
-    ]
+def _folder(private_dir: Path) -> Path:
+    return private_dir / "cache" / CACHE_DIR
 
 
-def _decode(transcript_id: str, values: list[Any]) -> Candidate:
-    participant_id, start, end, code, theme, evidence, score = values
-    return Candidate(transcript_id, participant_id, int(start), int(end), code, theme, list(evidence), float(score))
+def _stem(transcript_id: str) -> str:
+    return hashlib.sha256(transcript_id.encode("utf-8")).hexdigest()[:24]
 
 
-def load(private_dir: Path, key: str) -> dict[str, tuple[str, list[Candidate]]]:
-    """transcript_id -> (transcript key, candidates) from a cache made with the same global key."""
-    path = private_dir / "cache" / CACHE_FILE
+def _entry_path(private_dir: Path, transcript_id: str) -> Path:
+    return _folder(private_dir) / f"{_stem(transcript_id)}.json"
+
+
+def _sentences_path(private_dir: Path, transcript_id: str) -> Path:
+    return _folder(private_dir) / f"{_stem(transcript_id)}.sentences.json"
+
+
+def _read_json(path: Path) -> Any:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("key") != key:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def load(private_dir: Path, key: str, transcript_ids: list[str]) -> dict[str, tuple[str, list[Candidate]]]:
+    """transcript_id -> (transcript key, candidates with their unit ids), for the entries made with the same
+    global key."""
+    out: dict[str, tuple[str, list[Candidate]]] = {}
+    for transcript_id in transcript_ids:
+        data = _read_json(_entry_path(private_dir, transcript_id))
+        try:
+            if data["global"] != key or data["transcript_id"] != transcript_id:
+                continue
+            out[transcript_id] = (
+                str(data["key"]),
+                [
+                    Candidate(transcript_id, p, int(s), int(e), c, t, list(ev), float(sc), str(uid))
+                    for p, s, e, c, t, ev, sc, uid in data["candidates"]
+                ],
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def load_sentences(private_dir: Path, key: str, transcript_id: str) -> dict[str, Matches]:
+    """sentence key -> matches, as the last drafting of this transcript found them (same global key)."""
+    data = _read_json(_sentences_path(private_dir, transcript_id))
+    try:
+        if data["global"] != key:
             return {}
         return {
-            tid: (
-                entry["key"],
-                [Candidate(tid, p, s, e, c, t, list(ev), sc) for p, s, e, c, t, ev, sc in entry["candidates"]],
-            )
-            for tid, entry in data["transcripts"].items()
+            str(sentence): {int(index): [(str(kind), str(cue)) for kind, cue in cues] for index, cues in found}
+            for sentence, found in data["sentences"].items()
         }
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return {}
 
 
-def save(private_dir: Path, key: str, entries: dict[str, tuple[str, list[Candidate]]]) -> None:
-    data = {
-        "key": key,
-        "transcripts": {
-            tid: {"key": tkey, "candidates": [_encode(c) for c in candidates]}
-            for tid, (tkey, candidates) in sorted(entries.items())
-        },
+def save(
+    private_dir: Path,
+    key: str,
+    transcript_id: str,
+    transcript: str,
+    candidates: list[Candidate],
+    sentences: dict[str, Matches],
+) -> None:
+    """Remember one transcript's candidates (with their unit ids) and its sentences' matches."""
+    entry = {
+        "global": key,
+        "transcript_id": transcript_id,
+        "key": transcript,
+        "candidates": [
+            [c.participant_id, c.start, c.end, c.code, c.theme, c.evidence, c.score, c.unit_id] for c in candidates
+        ],
     }
-    fsio.write_text(
-        private_dir / "cache" / CACHE_FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":")), mode=0o600
-    )
+    found = {sentence: sorted(matches.items()) for sentence, matches in sorted(sentences.items())}
+    for path, data in (
+        (_sentences_path(private_dir, transcript_id), {"global": key, "sentences": found}),
+        (_entry_path(private_dir, transcript_id), entry),
+    ):
+        fsio.write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")), mode=0o600)
+
+
+def prune(private_dir: Path, transcript_ids: list[str]) -> None:
+    """Forget transcripts that are no longer ingested (and the single-file cache of earlier versions)."""
+    (private_dir / "cache" / LEGACY_FILE).unlink(missing_ok=True)
+    folder = _folder(private_dir)
+    if not folder.is_dir():
+        return
+    fsio.remove_stale_temps(folder)  # left by a killed run
+    keep = {_stem(t) for t in transcript_ids}
+    for path in folder.glob("*.json"):
+        if path.name.split(".", 1)[0] not in keep:
+            path.unlink(missing_ok=True)

@@ -8,15 +8,78 @@ whole; a longer unit takes in one neighbouring sentence on each side as context,
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from themeflow.coding.ids import unit_id
 from themeflow.coding.matcher import WEIGHTS, CompiledCode, SentenceMatcher
 from themeflow.ingest.artefacts import SegmentBlock
 from themeflow.ingest.segmenter import simplified_shadow
+
+T = TypeVar("T")
+Matches = dict[int, list[tuple[str, str]]]  # code index -> [(kind of cue, cue)] for one sentence
+
+
+class UnitRules(Protocol):
+    """What drafting units needs of a code (a `CompiledCode`, or just these three)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def theme(self) -> str: ...
+
+    @property
+    def window(self) -> int: ...
+
+
+class CodeRules(NamedTuple):
+    id: str
+    theme: str
+    window: int
+
+
+class Matcher(Protocol):
+    def match(self, text: str, tokens: list[str]) -> Matches: ...
+
+
+def sentence_key(text: str, tokens: list[str]) -> str:
+    """What a sentence's matches depend on (its Simplified text and tokens), as a short digest."""
+    return hashlib.sha1("\x1f".join([text, *tokens]).encode("utf-8")).hexdigest()[:20]
+
+
+class RememberingMatcher:
+    """Answers the sentences matched before from `known` (sentence key -> matches) and asks the real
+    matcher, built by `build` on first need, only about new ones; `seen` collects every answer given."""
+
+    def __init__(self, build: Callable[[], Matcher], known: Mapping[str, Matches] | None = None) -> None:
+        self._build = build
+        self._known = known or {}
+        self.seen: dict[str, Matches] = {}
+
+    def match(self, text: str, tokens: list[str]) -> Matches:
+        key = sentence_key(text, tokens)
+        found = self._known.get(key)
+        if found is None:
+            found = self._build().match(text, tokens)
+        self.seen[key] = found
+        return found
+
+
+class OnDemand(Generic[T]):
+    """A value built on first use, once (`OnDemand(build)()`)."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+
+    def __call__(self) -> T:
+        if self._value is None:
+            self._value = self._build()
+        return self._value
 
 
 class Sentence(NamedTuple):
@@ -107,7 +170,7 @@ def _shadow_tokens(sentence: Sentence, shadow_text: str) -> list[str]:
 
 
 def draft_transcript(
-    sentences: list[Sentence], matcher: SentenceMatcher, codes: list[CompiledCode], shadow: str | None = None
+    sentences: list[Sentence], matcher: Matcher, codes: Sequence[UnitRules], shadow: str | None = None
 ) -> list[Candidate]:
     """Candidate units of one transcript's participant sentences. `shadow` is the transcript's Simplified
     shadow (computed here when not given)."""
@@ -155,12 +218,6 @@ def _draft_one(
     return draft_transcript(group, matcher, codes, shadows.get(group[0].transcript_id)) if group else []
 
 
-def _draft_block(
-    state: tuple[SentenceMatcher, list[CompiledCode], dict[str, str]], block: SegmentBlock
-) -> list[Candidate]:
-    return _draft_one(state, sentences_from_segments(block.rows))
-
-
 MIN_PARALLEL_SENTENCES = 20000  # below this, forking workers costs more than it saves
 
 
@@ -181,19 +238,57 @@ def draft(
     groups = [by_transcript[t] for t in sorted(by_transcript)]
     state = (SentenceMatcher(codes), codes, shadows or {})
     workers = processes if len(sentences) >= min_parallel else 1
+    if workers > 1:
+        state[0].prepare()  # spaCy imported once, before forking
     return _ordered([c for part in fork_map(_draft_one, state, groups, workers) for c in part])
 
 
+@dataclass
+class Drafted:
+    """One transcript's candidates, and the matches of each of its participant sentences (by sentence key)."""
+
+    candidates: list[Candidate]
+    sentences: dict[str, Matches] = field(default_factory=dict)
+
+
+@dataclass
+class _BlockDrafting:
+    build: Callable[[], Matcher]
+    codes: Sequence[UnitRules]
+    shadows: dict[str, str]
+    known: dict[str, dict[str, Matches]]
+
+
+def _draft_block(state: _BlockDrafting, block: SegmentBlock) -> Drafted:
+    sentences = sentences_from_segments(block.rows)
+    if not sentences:
+        return Drafted([])
+    transcript_id = sentences[0].transcript_id
+    matcher = RememberingMatcher(state.build, state.known.get(transcript_id))
+    found = draft_transcript(sentences, matcher, state.codes, state.shadows.get(transcript_id))
+    return Drafted(_ordered(found), matcher.seen)
+
+
 def draft_blocks(
-    blocks: list[SegmentBlock], codes: list[CompiledCode], shadows: dict[str, str] | None = None, processes: int = 1
-) -> list[Candidate]:
-    """`draft` for transcripts given as blocks of segments.csv (one transcript each): the workers parse them,
-    so reading the segments costs the parent nothing."""
+    blocks: list[SegmentBlock],
+    codes: Sequence[UnitRules],
+    build_matcher: Callable[[], SentenceMatcher],
+    known: dict[str, dict[str, Matches]] | None = None,
+    shadows: dict[str, str] | None = None,
+    processes: int = 1,
+) -> list[Drafted]:
+    """`draft` for transcripts given as blocks of segments.csv (one transcript each; the workers parse them,
+    so reading the segments costs the parent nothing). Sentences in `known` (transcript -> sentence key ->
+    matches, from the last run) are not matched again; the matcher is built only when a sentence is new, and
+    before forking when the work is spread over workers (so they inherit it, spaCy included)."""
     from themeflow.parallel import fork_map
 
-    state = (SentenceMatcher(codes), codes, shadows or {})
+    build = OnDemand(build_matcher)
     workers = processes if sum(b.participant_count for b in blocks) >= MIN_PARALLEL_SENTENCES else 1
-    return _ordered([c for part in fork_map(_draft_block, state, blocks, workers) for c in part])
+    if workers > 1:
+        build().prepare()
+    state = _BlockDrafting(build, codes, shadows or {}, known or {})
+    return fork_map(_draft_block, state, blocks, workers)
 
 
 def _ordered(candidates: list[Candidate]) -> list[Candidate]:
@@ -201,14 +296,17 @@ def _ordered(candidates: list[Candidate]) -> list[Candidate]:
     return candidates
 
 
-def assign_ids(candidates: list[Candidate], transcripts: dict[str, str]) -> list[dict[str, str]]:
-    """Sheet rows for candidates, with stable ids (occurrence counts repeated identical texts)."""
-    seen: dict[tuple[str, str, str], int] = defaultdict(int)
-    rows = []
+def assign_ids(candidates: list[Candidate], text: str) -> None:
+    """Give one transcript's candidates (in order) their stable ids; `text` is the transcript's. The same text
+    coded the same way twice is told apart by its occurrence count."""
+    seen: dict[tuple[str, str], int] = defaultdict(int)
     for candidate in candidates:
-        text = transcripts[candidate.transcript_id][candidate.start : candidate.end]
-        key = (candidate.transcript_id, candidate.code, text)
-        candidate.unit_id = unit_id(candidate.transcript_id, candidate.code, text, seen[key])
+        unit_text = text[candidate.start : candidate.end]
+        key = (candidate.code, unit_text)
+        candidate.unit_id = unit_id(candidate.transcript_id, candidate.code, unit_text, seen[key])
         seen[key] += 1
-        rows.append(candidate.row(text))
-    return rows
+
+
+def candidate_rows(candidates: list[Candidate], transcripts: dict[str, str]) -> list[dict[str, str]]:
+    """Sheet rows for candidates that have their ids."""
+    return [c.row(transcripts[c.transcript_id][c.start : c.end]) for c in candidates]

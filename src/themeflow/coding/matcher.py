@@ -134,6 +134,11 @@ class SentenceMatcher:
         if self._token_codes:
             self._spacy = _SpacyTokenMatcher(codes, self._token_codes)
 
+    def prepare(self) -> None:
+        """Build now what is otherwise built on first need (spaCy's Matcher), e.g. before forking workers."""
+        if self._spacy is not None:
+            self._spacy.prepare()
+
     def match(self, text: str, tokens: list[str]) -> dict[int, list[tuple[str, str]]]:
         """code index -> [(kind, cue)] for the codes that fire and are not vetoed."""
         hits: dict[int, list[tuple[str, str]]] = {}
@@ -164,15 +169,14 @@ class SentenceMatcher:
 
 
 class _SpacyTokenMatcher:
-    """spaCy Matcher over Docs built from jieba's tokens (no model, no download: a blank Chinese vocab)."""
+    """spaCy Matcher over Docs built from jieba's tokens (no model, no download: a blank Chinese vocab).
+
+    spaCy is imported, and the Matcher built, on the first sentence that may match (`may_match`): a re-run
+    that matches only a few new sentences, none holding a pattern's anchor, never pays for the import."""
 
     def __init__(self, codes: list[CompiledCode], indices: list[int]) -> None:
-        from spacy.matcher import Matcher
-        from spacy.vocab import Vocab
-
-        self.vocab = Vocab()
-        self.matcher = Matcher(self.vocab, validate=True)
-        self.labels: dict[int, tuple[int, str, bool]] = {}
+        self.codes = codes
+        self.patterns: list[tuple[str, list[dict[str, Any]], tuple[int, str, bool]]] = []
         # Building a Doc costs more than matching: only sentences holding a token that some pattern
         # requires can match. None = a pattern without such an anchor (always try).
         self.anchors: set[str] | None = set()
@@ -180,22 +184,37 @@ class _SpacyTokenMatcher:
             code = codes[index]
             for veto, cue_set in ((False, code.cues), (True, code.exclude)):
                 for number, (pattern, cue) in enumerate(cue_set.token_patterns):
-                    key = f"{index}:{int(veto)}:{number}"
-                    anchors = _anchor_strings(_shadow_pattern(pattern))
+                    shadow = _shadow_pattern(pattern)
+                    anchors = _anchor_strings(shadow)
                     if anchors is None:
                         self.anchors = None
                     elif self.anchors is not None:
                         self.anchors |= anchors
-                    try:
-                        self.matcher.add(key, [_shadow_pattern(pattern)])
-                    except (ValueError, TypeError) as exc:  # spaCy's MatchPatternError is a ValueError
-                        from themeflow.errors import InputError
+                    self.patterns.append((f"{index}:{int(veto)}:{number}", shadow, (index, cue, veto)))
+        self._matcher: Any = None
 
-                        first = str(exc).strip().splitlines()[-1].strip("- ")
-                        raise InputError(
-                            f"code {code.id}: token pattern {cue} is not a valid spaCy pattern ({first})"
-                        ) from exc
-                    self.labels[self.vocab.strings[key]] = (index, cue, veto)
+    def prepare(self) -> None:
+        """Import spaCy and build the Matcher now (before forking workers, so they inherit it)."""
+        if self._matcher is not None:
+            return
+        from spacy.matcher import Matcher
+        from spacy.vocab import Vocab
+
+        self.vocab = Vocab()
+        matcher = Matcher(self.vocab, validate=True)
+        self.labels: dict[int, tuple[int, str, bool]] = {}
+        for key, pattern, label in self.patterns:
+            try:
+                matcher.add(key, [pattern])
+            except (ValueError, TypeError) as exc:  # spaCy's MatchPatternError is a ValueError
+                from themeflow.errors import InputError
+
+                first = str(exc).strip().splitlines()[-1].strip("- ")
+                raise InputError(
+                    f"code {self.codes[label[0]].id}: token pattern {label[1]} is not a valid spaCy pattern ({first})"
+                ) from exc
+            self.labels[self.vocab.strings[key]] = label
+        self._matcher = matcher
 
     def may_match(self, tokens: list[str]) -> bool:
         return (
@@ -209,9 +228,10 @@ class _SpacyTokenMatcher:
 
         if not tokens:
             return [], set()
+        self.prepare()
         doc = Doc(self.vocab, words=tokens, spaces=[False] * len(tokens))
         found, vetoes = [], set()
-        for match_id, _start, _end in self.matcher(doc):
+        for match_id, _start, _end in self._matcher(doc):
             index, cue, veto = self.labels[match_id]
             if veto:
                 vetoes.add(index)

@@ -14,8 +14,8 @@ from themeflow import codebook as codebook_mod
 from themeflow import fsio, lock, sheet
 from themeflow.coding import cache as candidate_cache
 from themeflow.coding import sheet_cache, snapshot
-from themeflow.coding.candidates import Candidate, assign_ids, draft_blocks
-from themeflow.coding.matcher import codebook_terms, compile_codebook
+from themeflow.coding.candidates import Candidate, CodeRules, Drafted, assign_ids, candidate_rows, draft_blocks
+from themeflow.coding.matcher import SentenceMatcher, codebook_terms, compile_codebook
 from themeflow.coding.merge import follow_renamed, merge, missing_transcripts
 from themeflow.errors import InputError, Problem
 from themeflow.ingest.artefacts import SegmentBlock, read_blocks
@@ -426,11 +426,11 @@ def _plan_drafting(
 
     engine = str(ws.section("segmentation").get("engine", "jieba-fast"))
     key = candidate_cache.global_key(codebook_file.read_bytes(), vocabulary_digest(words), engine)
-    cached = candidate_cache.load(ws.private_dir, key)
+    cached = candidate_cache.load(ws.private_dir, key, sorted(blocks))
     plan = _DraftPlan(key, {}, {}, {})
     for transcript_id, block in blocks.items():
         plan.transcript_keys[transcript_id] = candidate_cache.transcript_key(
-            transcripts.get(transcript_id, ""), block.csv_body()
+            transcripts.get(transcript_id, ""), block.csv_bytes()
         )
         hit = cached.get(transcript_id)
         if hit is not None and hit[0] == plan.transcript_keys[transcript_id]:
@@ -445,37 +445,53 @@ def _draft_changed(
     book: codebook_mod.Codebook,
     codebook_file: Path,
     words: Vocabulary,
-    to_draft: dict[str, SegmentBlock],
+    plan: _DraftPlan,
     transcripts: dict[str, str],
-) -> list[Candidate]:
-    """Draft the transcripts the cache could not answer (on both cores for large corpora)."""
+) -> list[Drafted]:
+    """Draft the transcripts the cache could not answer (on both cores for large corpora). Their sentences
+    matched last time are answered from the cache: the codebook is compiled, and spaCy imported, only for
+    sentences that are new."""
     from themeflow.ingest.segmenter import Segmenter, simplified_shadow
 
-    if not to_draft:
+    if not plan.to_draft:
         return []
-    broken = codebook_mod.bad_token_patterns(book)
-    if broken:
-        raise InputError.from_problems([Problem(p.message, codebook_file.name, line=p.line) for p in broken])
+    if not plan.cached:
+        # Entries made with this codebook (and spaCy) exist only when it passed this check before.
+        broken = codebook_mod.bad_token_patterns(book)
+        if broken:
+            raise InputError.from_problems([Problem(p.message, codebook_file.name, line=p.line) for p in broken])
     settings = ws.section("segmentation")
-    segmenter = Segmenter(str(settings.get("engine", "jieba-fast")), words)
-    compiled = compile_codebook(book, segmenter.cut)
-    shadows = {tid: simplified_shadow(transcripts[tid]) for tid in to_draft if tid in transcripts}
-    ordered = [to_draft[tid] for tid in sorted(to_draft)]
-    return draft_blocks(ordered, compiled, shadows, int(settings.get("processes", 2) or 1))
+
+    def build_matcher() -> SentenceMatcher:
+        segmenter = Segmenter(str(settings.get("engine", "jieba-fast")), words)
+        return SentenceMatcher(compile_codebook(book, segmenter.cut))
+
+    rules = [CodeRules(code.id, book.theme_of(code.id), code.window) for code in book.codes]
+    ordered = sorted(plan.to_draft)
+    known = {tid: candidate_cache.load_sentences(ws.private_dir, plan.cache_key, tid) for tid in ordered}
+    shadows = {tid: simplified_shadow(transcripts[tid]) for tid in ordered if tid in transcripts}
+    blocks = [plan.to_draft[tid] for tid in ordered]
+    return draft_blocks(blocks, rules, build_matcher, known, shadows, int(settings.get("processes", 2) or 1))
 
 
-def _all_candidates(ws: Workspace, plan: _DraftPlan, drafted: list[Candidate]) -> list[Candidate]:
-    """Cached and newly drafted candidates, in order; the cache is updated when anything was drafted."""
-    entries = dict(plan.cached)
-    if plan.to_draft:
-        for transcript_id in plan.to_draft:
-            entries[transcript_id] = (plan.transcript_keys[transcript_id], [])
-        for candidate in drafted:
-            entries[candidate.transcript_id][1].append(candidate)
-        candidate_cache.save(ws.private_dir, plan.cache_key, entries)
-    out = [c for _, found in entries.values() for c in found]
-    out.sort(key=lambda c: (c.transcript_id, c.start, c.end, c.code))
-    return out
+def _all_candidates(
+    ws: Workspace, plan: _DraftPlan, drafted: list[Drafted], transcripts: dict[str, str]
+) -> list[Candidate]:
+    """Cached and newly drafted candidates, in order, with their unit ids; the drafted ones are cached."""
+    entries = {tid: found for tid, (_, found) in plan.cached.items()}
+    for transcript_id, result in zip(sorted(plan.to_draft), drafted, strict=True):
+        assign_ids(result.candidates, transcripts.get(transcript_id, ""))
+        entries[transcript_id] = result.candidates
+        candidate_cache.save(
+            ws.private_dir,
+            plan.cache_key,
+            transcript_id,
+            plan.transcript_keys[transcript_id],
+            result.candidates,
+            result.sentences,
+        )
+    candidate_cache.prune(ws.private_dir, sorted(plan.transcript_keys))
+    return [c for tid in sorted(entries) for c in entries[tid]]
 
 
 class _Speech(Mapping[str, list[tuple[int, int, str, str]]]):
@@ -548,7 +564,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     transcripts = _read_transcripts(ws)
     plan = _plan_drafting(ws, codebook_file, words, blocks, transcripts)
     # Drafting (and importing spaCy for it) runs in a forked worker while this process reads the sheet.
-    draft_args = (ws, book, codebook_file, words, plan.to_draft, transcripts)
+    draft_args = (ws, book, codebook_file, words, plan, transcripts)
     drafting = fork_call(_draft_changed, *draft_args) if plan.to_draft else done(_draft_changed, *draft_args)
     try:
         known = set(book.code_ids)
@@ -602,7 +618,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         drafting.cancel()  # it writes nothing; this process's error is the one to report
         raise
     drafted = drafting.result()
-    candidates = assign_ids(_all_candidates(ws, plan, drafted), transcripts)
+    candidates = candidate_rows(_all_candidates(ws, plan, drafted, transcripts), transcripts)
     participants = {tid: block.first_row().get("participant_id", "") for tid, block in blocks.items()}
     sheet_name = previous_path.name if previous_path else sheet_path.name
     if previous_path is not None:

@@ -12,6 +12,7 @@ not part of the match and stays as written: `瑞金医院内分泌科` → `[机
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from themeflow.deid.spans import Span
 
@@ -69,12 +70,12 @@ def _ordinal(word: str) -> bool:
     return len(word) <= 4 and word.startswith("第")
 
 
-def _function_char(ch: str, tags: dict[str, tuple[int, str]]) -> bool:
+def _function_char(ch: str, tags: Mapping[str, tuple[int, str]]) -> bool:
     entry = tags.get(ch)
     return entry is not None and entry[1].startswith(_FUNCTION_TAGS) and entry[0] >= _COMMON_CHAR_FREQ
 
 
-def _may_name(word: str, tags: dict[str, tuple[int, str]]) -> bool:
+def _may_name(word: str, tags: Mapping[str, tuple[int, str]]) -> bool:
     if not _cjk(word) or word in STOP_WORDS:
         return False
     if word in GENERIC or _ordinal(word) or word in SUFFIXES:

@@ -32,13 +32,15 @@ SEGMENT_COLUMNS = [
 
 @dataclass
 class SegmentBlock:
-    """One transcript's rows of segments.csv: parsed rows, or the exact CSV lines kept from the last run.
+    """One transcript's rows of segments.csv: parsed rows, or the exact CSV lines (UTF-8) kept from the last
+    run.
 
-    A reused transcript's lines are copied through unparsed, so a re-run costs little more than what changed."""
+    A reused transcript's lines are copied through as bytes, neither decoded nor parsed, so a re-run costs
+    little more than what changed."""
 
     count: int
     participant_count: int
-    raw: str | None = None
+    raw: bytes | None = None
     _rows: list[dict[str, str]] | None = None
 
     @classmethod
@@ -48,7 +50,7 @@ class SegmentBlock:
     @property
     def rows(self) -> list[dict[str, str]]:
         if self._rows is None:
-            reader = csv.reader(io.StringIO(self.raw or "", newline=""))
+            reader = csv.reader(io.StringIO((self.raw or b"").decode("utf-8"), newline=""))
             self._rows = [dict(zip(SEGMENT_COLUMNS, values, strict=False)) for values in reader]
         return self._rows
 
@@ -56,29 +58,43 @@ class SegmentBlock:
         """The block's first row, parsing nothing else."""
         if self._rows is not None:
             return self._rows[0] if self._rows else {}
-        values = next(csv.reader(io.StringIO(self.raw or "", newline="")), [])
+        first = (self.raw or b"").split(b"\n", 1)[0].decode("utf-8")
+        values = next(csv.reader(io.StringIO(first, newline="")), [])
         return dict(zip(SEGMENT_COLUMNS, values, strict=False))
 
-    def csv_body(self) -> str:
+    def csv_bytes(self) -> bytes:
         if self.raw is not None:
             return self.raw
         out = io.StringIO(newline="")
         csv.writer(out, lineterminator="\n").writerows([r.get(c, "") for c in SEGMENT_COLUMNS] for r in self.rows)
-        return out.getvalue()
+        return out.getvalue().encode("utf-8")
+
+    def unparsed(self) -> SegmentBlock:
+        """The same block holding only its CSV lines (what a worker sends back: one bytes object)."""
+        return SegmentBlock(self.count, self.participant_count, self.csv_bytes())
 
 
-def _starts_with_id(line: str, transcript_id: str) -> bool:
-    return line.startswith(transcript_id + "-s") or line.startswith('"' + transcript_id.replace('"', '""') + "-s")
+def _starts_with_id(line: bytes, transcript_id: str) -> bool:
+    plain = (transcript_id + "-s").encode("utf-8")
+    quoted = ('"' + transcript_id.replace('"', '""') + "-s").encode("utf-8")
+    return line.startswith(plain) or line.startswith(quoted)
+
+
+HEADER = ",".join(SEGMENT_COLUMNS).encode("utf-8")
+
+
+def _recorded_digest(record: lock.StageRecord | None, name: str) -> str | None:
+    if record is None:
+        return None
+    return next((digest for path, digest in record.outs.items() if path.endswith(f"01-ingest/{name}")), None)
 
 
 def outputs_intact(ingest_dir: Path) -> bool:
     """True when segments.csv and manifest.json are exactly what the last run wrote (its stage record has
     their hashes). Anything else — edited, damaged, half-restored — is rebuilt from the sources."""
     record = lock.read(ingest_dir)
-    if record is None:
-        return False
     for name in ("segments.csv", "manifest.json"):
-        wanted = next((digest for path, digest in record.outs.items() if path.endswith(f"01-ingest/{name}")), None)
+        wanted = _recorded_digest(record, name)
         if wanted is None or fsio.sha256_file(ingest_dir / name) != wanted:
             return False
     return True
@@ -87,13 +103,19 @@ def outputs_intact(ingest_dir: Path) -> bool:
 def read_previous(ingest_dir: Path) -> tuple[dict[str, Any], dict[str, SegmentBlock]]:
     """The last run's manifest entries and each transcript's block of segments.csv, when both are exactly what
     that run wrote (anything else is rebuilt from the sources: a damaged cache is never trusted)."""
-    if not (ingest_dir / "manifest.json").exists() or not (ingest_dir / "segments.csv").exists():
+    try:
+        manifest = (ingest_dir / "manifest.json").read_bytes()
+        segments = (ingest_dir / "segments.csv").read_bytes()
+    except OSError:
         return {}, {}
-    if not outputs_intact(ingest_dir):
+    record = lock.read(ingest_dir)
+    if _recorded_digest(record, "manifest.json") != fsio.sha256_bytes(manifest) or _recorded_digest(
+        record, "segments.csv"
+    ) != fsio.sha256_bytes(segments):
         return {}, {}
     try:
-        return _read_blocks(ingest_dir)
-    except (ValueError, KeyError, TypeError, OSError, csv.Error):
+        return _cut_blocks(manifest, segments)
+    except (ValueError, KeyError, TypeError, AttributeError, csv.Error):
         return {}, {}
 
 
@@ -103,26 +125,28 @@ def read_blocks(ingest_dir: Path) -> dict[str, SegmentBlock]:
     path = ingest_dir / "segments.csv"
     if not path.exists():
         raise UsageError("no ingested transcripts yet", file=path, hint="run `themeflow ingest` first")
+    segments = path.read_bytes()
     try:
-        transcripts, blocks = _read_blocks(ingest_dir)
-    except (ValueError, KeyError, TypeError, csv.Error):
+        transcripts, blocks = _cut_blocks((ingest_dir / "manifest.json").read_bytes(), segments)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, csv.Error):
         transcripts, blocks = {}, {}
     if transcripts:
         return blocks
-    return parse_blocks(path.read_text(encoding="utf-8").splitlines(keepends=True))
+    return parse_blocks(segments.decode("utf-8").splitlines(keepends=True))
 
 
-def _read_blocks(ingest_dir: Path) -> tuple[dict[str, Any], dict[str, SegmentBlock]]:
+def _cut_blocks(manifest: bytes, segments: bytes) -> tuple[dict[str, Any], dict[str, SegmentBlock]]:
     """segments.csv holds each transcript's rows together, in sorted order, one line per row (sentences never
     cross a line), with the row counts in the manifest: blocks are cut out by count and checked by their
-    segment ids, without parsing. Anything unexpected falls back to parsing. ({}, {}) without a manifest."""
-    manifest_path = ingest_dir / "manifest.json"
-    if not manifest_path.exists():
-        return {}, {}
-    transcripts = json.loads(manifest_path.read_text(encoding="utf-8")).get("transcripts", {})
-    lines = (ingest_dir / "segments.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-    if not lines or lines[0].rstrip("\r\n") != ",".join(SEGMENT_COLUMNS):
-        return {}, {}
+    segment ids, without decoding or parsing. Anything unexpected falls back to parsing."""
+    transcripts = json.loads(manifest).get("transcripts", {})
+    lines = segments.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # after the last line's newline
+    else:
+        return transcripts, _parse_all(segments)
+    if not lines or lines[0] != HEADER:
+        return transcripts, _parse_all(segments)
     blocks: dict[str, SegmentBlock] = {}
     position = 1
     for transcript_id in sorted(transcripts):
@@ -131,12 +155,17 @@ def _read_blocks(ingest_dir: Path) -> tuple[dict[str, Any], dict[str, SegmentBlo
         chunk = lines[position : position + count]
         ends = chunk[:1] + chunk[-1:]
         if len(chunk) != count or not all(_starts_with_id(line, transcript_id) for line in ends):
-            return transcripts, parse_blocks(lines)
-        blocks[transcript_id] = SegmentBlock(count, int(entry["participant_segments"]), "".join(chunk))
+            return transcripts, _parse_all(segments)
+        raw = b"\n".join(chunk) + b"\n" if chunk else b""
+        blocks[transcript_id] = SegmentBlock(count, int(entry["participant_segments"]), raw)
         position += count
     if position != len(lines):
-        return transcripts, parse_blocks(lines)
+        return transcripts, _parse_all(segments)
     return transcripts, blocks
+
+
+def _parse_all(segments: bytes) -> dict[str, SegmentBlock]:
+    return parse_blocks(segments.decode("utf-8").splitlines(keepends=True))
 
 
 def parse_blocks(lines: list[str]) -> dict[str, SegmentBlock]:

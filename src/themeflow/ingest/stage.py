@@ -285,10 +285,9 @@ def _detect(deidentifier: Any, text: str) -> list[Any]:
 
 
 def _segment(segmenter: Segmenter, item: tuple[str, str, str]) -> tuple[str, SegmentBlock, list[str], int]:
-    """One transcript segmented, its rows already as segments.csv lines (a worker sends back one string)."""
+    """One transcript segmented, its rows already as segments.csv lines (a worker sends back one bytes object)."""
     scheme, rows, warnings, turns = process_text(item[0], item[1], item[2], segmenter)
-    block = SegmentBlock.of_rows(rows)
-    return scheme, SegmentBlock(block.count, block.participant_count, block.csv_body()), warnings, turns
+    return scheme, SegmentBlock.of_rows(rows).unparsed(), warnings, turns
 
 
 def _process_pending(
@@ -579,8 +578,8 @@ def _write(
                 stale.unlink()
     result.segments = sum(records[tid].segments.count for tid in ordered)
     result.characters = sum(len(records[t].text) for t in ordered)
-    body = "".join(records[tid].segments.csv_body() for tid in ordered)
-    fsio.write_if_changed(out / "segments.csv", (segments_csv([]) + body).encode("utf-8"))
+    body = b"".join(records[tid].segments.csv_bytes() for tid in ordered)
+    fsio.write_if_changed(out / "segments.csv", segments_csv([]).encode("utf-8") + body)
     drop = {c for c in participants.columns if c.strip().lower() in IDENTIFYING_COLUMNS}
     shareable = _without_named_files(participants, deidentifier)
     fsio.write_if_changed(out / "participants.csv", participants_mod.csv_text(shareable, drop).encode("utf-8"))
