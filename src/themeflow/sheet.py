@@ -536,10 +536,33 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
     if not fast or not rows:
         return out.getvalue()
     styles = [(wrap if name in WRAPPED else top).xf_index for name in columns]
-    cells = ([_plain_cell(column, row.get(column, "")) for column in columns] for row in rows)
+    cells = [_column_cells(column, rows) for column in columns]
     return xlsx.splice_rows(
-        out.getvalue(), "xl/worksheets/sheet1.xml", xlsx.rows_xml(cells, styles, 2), len(rows) + 1, len(columns)
+        out.getvalue(),
+        "xl/worksheets/sheet1.xml",
+        xlsx.columns_xml(cells, styles, 2, len(rows)),
+        len(rows) + 1,
+        len(columns),
     )
+
+
+def _column_cells(column: str, rows: list[Row]) -> list[xlsx.Cell]:
+    """A column's cells for the fast path (`_plain_cell` of each, offsets that are plain digits taken as they
+    are: most of a sheet's numbers)."""
+    values = [row.get(column, "") for row in rows]
+    if column not in NUMERIC:
+        return [v if v.__class__ is str else _plain_cell(column, v) for v in values]
+    if column == "score":  # drafted scores: short decimals (2, 3.5)
+        return [
+            float(v)
+            if v.__class__ is str and v.replace(".", "", 1).isdigit() and v.isascii() and len(v) < 16
+            else _plain_cell(column, v)
+            for v in values
+        ]
+    return [
+        int(v) if v.__class__ is str and v.isdigit() and v.isascii() and len(v) < 16 else _plain_cell(column, v)
+        for v in values
+    ]
 
 
 def rows_as_read(columns: list[str], rows: list[Row]) -> list[Row] | None:

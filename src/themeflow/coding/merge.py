@@ -22,6 +22,7 @@ from themeflow.ingest.participants import sort_key
 from themeflow.sheet import Row
 
 TOOL_REFRESHED = ("transcript_id", "participant_id", "start", "end", "text", "code", "theme", "evidence", "score")
+_CANDIDATE_COLUMNS = {"unit_id", *TOOL_REFRESHED}
 
 
 @dataclass
@@ -99,6 +100,8 @@ def _edited_twin(row: Row, candidates: list[Row], used: set[str], by_id: dict[st
 
 
 def _int(value: str) -> int | None:
+    if value.__class__ is str and value.isdigit() and value.isascii():
+        return int(value)
     try:
         return int(float(value))
     except (TypeError, ValueError):
@@ -126,15 +129,15 @@ def merge(
     counts = {"new": 0, "kept": 0, "stale": 0, "orphaned": 0, "manual": 0}
 
     for old in previous:
-        row = {k: v for k, v in old.items() if k != "_row"}
-        unit = row.get("unit_id", "").strip()
+        unit = old.get("unit_id", "").strip()
         if not unit:
             continue  # manual units are handled below, after every existing id is known
+        row = dict(old)
+        row.pop("_row", None)
         used_ids.add(unit)
         candidate = by_id.get(unit)
         if candidate is not None:
-            for column in TOOL_REFRESHED:
-                row[column] = candidate[column]
+            row.update(_refreshed(candidate))
             row["status"] = "kept"
         else:
             transcript = transcripts.get(row.get("transcript_id", ""))
@@ -170,18 +173,18 @@ def merge(
         counts[row["status"]] += 1
         rows.append(row)
 
+    manual = [old for old in previous if not old.get("unit_id", "").strip()]
     # Where units already are (this run's candidates and the rows kept above): a unit added by hand that
     # repeats one of them would count twice.
     spots: dict[tuple[str, int, int], list[tuple[str, str]]] = {}
-    for unit_row in [*rows, *candidates]:
+    for unit_row in [*rows, *candidates] if manual else []:
         start, end = _int(unit_row.get("start", "")), _int(unit_row.get("end", ""))
         if start is not None and end is not None:
             code = (unit_row.get("final_code") or unit_row.get("code") or "").strip()
             spots.setdefault((unit_row.get("transcript_id", ""), start, end), []).append((unit_row["unit_id"], code))
-    for old in previous:
-        if old.get("unit_id", "").strip():
-            continue
-        row = {k: v for k, v in old.items() if k != "_row"}
+    for old in manual:
+        row = dict(old)
+        row.pop("_row", None)
         number = int(old["_row"])
         transcript_id = row.get("transcript_id", "").strip()
         text = row.get("text", "")
@@ -259,16 +262,30 @@ def merge(
         counts["new"] += 1
         rows.append(row)
 
-    rows.sort(
-        key=lambda r: (
-            sort_key(r.get("transcript_id", "")),
+    transcript_order: dict[str, tuple[str, int, str]] = {}
+
+    def order(r: Row) -> tuple[tuple[str, int, str], int, int, str, str]:
+        transcript_id = r.get("transcript_id", "")
+        place = transcript_order.get(transcript_id)
+        if place is None:
+            place = transcript_order[transcript_id] = sort_key(transcript_id)
+        return (
+            place,
             _int(r.get("start", "")) or 0,
             _int(r.get("end", "")) or 0,
             r.get("code", ""),
             r.get("unit_id", ""),
         )
-    )
+
+    rows.sort(key=order)
     return MergeResult(rows, problems, counts)
+
+
+def _refreshed(candidate: Row) -> Row:
+    """The tool's columns of a candidate row (what a kept unit takes from this run's candidate)."""
+    if candidate.keys() == _CANDIDATE_COLUMNS:
+        return candidate  # a candidate row holds exactly these and its unit_id, which the unit shares
+    return {column: candidate[column] for column in TOOL_REFRESHED}
 
 
 def follow_renamed(
