@@ -188,3 +188,22 @@ def test_spliced_rows_are_the_xml_xlsxwriter_writes(rows: list[list[xlsx.Cell]])
     expected = re.search(r"<sheetData>(.*)</sheetData>", written, re.S)
     indices = [s.xf_index for s in styles]
     assert xlsx.rows_xml(rows, indices, 2) == (expected.group(1) if expected else "")
+
+
+def test_zip_container_keeps_names_dates_attributes_and_checks() -> None:
+    """The archive writer behind the fast path: every member comes back byte for byte (CRC checked), with its
+    name (UTF-8 too), date and permissions, in order."""
+    members = []
+    for number, name in enumerate(["[Content_Types].xml", "xl/worksheets/sheet1.xml", "说明/备注.txt", "empty"]):
+        info = zipfile.ZipInfo(name, date_time=(1980 + number, 1 + number, 1 + number, number, 2 * number, 2 * number))
+        info.external_attr = (0o600 + number) << 16
+        info.create_system = 3
+        members.append((info, (name * 1000).encode("utf-8") if name != "empty" else b""))
+    with zipfile.ZipFile(io.BytesIO(xlsx.zip_bytes(members))) as package:
+        assert package.testzip() is None
+        infos = package.infolist()
+        assert [i.filename for i in infos] == [info.filename for info, _ in members]
+        assert [i.date_time for i in infos] == [info.date_time for info, _ in members]
+        assert [i.external_attr for i in infos] == [info.external_attr for info, _ in members]
+        assert [package.read(i) for i in infos] == [data for _, data in members]
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in infos)

@@ -536,16 +536,18 @@ def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
     return parse_yaml(text, path.name)
 
 
-def load(path: Path | str, check_token_patterns: bool = False) -> Codebook:
+def load(path: Path | str, check_token_patterns: bool = False, check_regexes: bool = True) -> Codebook:
     """Load a codebook for use: any schema problem, repeated key, duplicated id or broken regex is an error.
     Token patterns are checked with spaCy only when asked (lint, and the code stage before it drafts):
-    importing spaCy costs a second that stages which never match patterns should not pay."""
+    importing spaCy costs a second that stages which never match patterns should not pay. Regexes are
+    compiled to check them unless `check_regexes` is False (ingest, which needs only the keywords)."""
     path = Path(path)
     data, problems = read_yaml(path)
     book, schema_problems = parse(data, path.name)
     problems += schema_problems
     if book is not None:
-        found = duplicate_ids(book) + bad_regexes(book) + (bad_token_patterns(book) if check_token_patterns else [])
+        found = duplicate_ids(book) + (bad_regexes(book) if check_regexes else [])
+        found += bad_token_patterns(book) if check_token_patterns else []
         problems += [Problem(p.message, path.name, line=p.line) for p in found]
     if problems or book is None:
         raise InputError.from_problems([Problem(p.message, path.name, line=p.line) for p in problems])

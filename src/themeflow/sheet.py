@@ -570,31 +570,42 @@ def rows_as_read(columns: list[str], rows: list[Row]) -> list[Row] | None:
     reading it: numbers as the reader renders them, text cut at Excel's limit, tool columns trimmed, blank
     rows skipped, `_row` numbers. None when rows hold typed people's cells (not modelled). A test pins this
     against the real round trip."""
+    cells = cells_as_read(columns, rows)
+    if cells is None:
+        return None
+    keys = [*columns, "_row"]
+    return [dict(zip(keys, values, strict=True)) for values in cells]
+
+
+def cells_as_read(columns: list[str], rows: list[Row]) -> list[tuple[str, ...]] | None:
+    """`rows_as_read` as tuples of cells in `columns` order, the row number last (the re-run cache's form).
+    Worked out a column at a time: this runs on every re-run, over every row."""
     if any(row.get(TYPES_KEY) for row in rows):
         return None
-    numeric = [(i, c) for i, c in enumerate(columns) if c in NUMERIC]
-    trimmed = [i for i, c in enumerate(columns) if c in TOOL_COLUMNS and c not in NUMERIC]
     long_text = xlsx.MAX_CELL_UTF16 // 2  # shorter strings cannot exceed the limit
-    out: list[Row] = []
-    for number, row in enumerate(rows, start=2):
-        cells = [row.get(column, "") or "" for column in columns]
-        if any(len(c) > long_text for c in cells):
-            cells = [xlsx.as_parsed(c) for c in cells]
-        for i in trimmed:
-            cells[i] = cells[i].strip()
-        for i, column in numeric:
-            if cells[i].isdigit() and cells[i].isascii() and (cells[i] == "0" or cells[i][0] != "0"):
-                continue  # an offset: read back as written
-            value = _plain_cell(column, cells[i])
-            if isinstance(value, str):
-                cells[i] = xlsx.as_parsed(value).strip()
-            elif value is not None:
-                cells[i] = _cell(float(f"{value:.16G}"))
-        if any(c.strip() for c in cells):
-            read = dict(zip(columns, cells, strict=True))
-            read["_row"] = str(number)
-            out.append(read)
-    return out
+    table: list[list[str]] = []
+    for column in columns:
+        values = [row.get(column, "") or "" for row in rows]
+        if max(map(len, values), default=0) > long_text:
+            values = [xlsx.as_parsed(v) for v in values]
+        if column in NUMERIC:
+            values = [
+                v if v.isdigit() and v.isascii() and (v == "0" or v[0] != "0") else _number_as_read(column, v)
+                for v in values
+            ]  # an offset is read back as written
+        elif column in TOOL_COLUMNS:
+            values = list(map(str.strip, values))
+        table.append(values)
+    numbers = [str(n) for n in range(2, len(rows) + 2)]
+    return [cells for cells in zip(*table, numbers, strict=True) if "".join(cells[:-1]).strip()]
+
+
+def _number_as_read(column: str, value: str) -> str:
+    """A numeric column's cell as the reader renders it: the number written, or the text trimmed."""
+    cell = _plain_cell(column, value)
+    if isinstance(cell, str):
+        return xlsx.as_parsed(cell).strip()
+    return "" if cell is None else _cell(float(f"{cell:.16G}"))
 
 
 def _plain_cell(column: str, value: str) -> xlsx.Cell:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from themeflow.coding.candidates import Candidate, Matches
 CACHE_DIR = "code-candidates"
 LEGACY_FILE = "code-candidates.json"  # one file for every transcript (themeflow 0.1 sessions 1-2)
 # Bump whenever matching or unit drafting changes what a transcript's candidates are (or their evidence).
-DRAFT_VERSION = "4"
+DRAFT_VERSION = "5"
 
 
 def global_key(codebook_bytes: bytes, vocabulary: str, engine: str) -> str:
@@ -75,22 +76,30 @@ def _read_json(path: Path) -> Any:
         return None
 
 
-def load(private_dir: Path, key: str, transcript_ids: list[str]) -> dict[str, tuple[str, list[Candidate]]]:
-    """transcript_id -> (transcript key, candidates with their unit ids), for the entries made with the same
-    global key."""
-    out: dict[str, tuple[str, list[Candidate]]] = {}
+CANDIDATE_FIELDS = ("unit_id", "participant_id", "start", "end", "code", "theme", "evidence", "score")
+
+
+def candidate_values(candidate: Candidate) -> list[str]:
+    """A candidate with its unit id as the cache keeps it: its sheet row's cells but the transcript's id and
+    text (`CANDIDATE_FIELDS`)."""
+    row = candidate.row("")
+    return [row[name] for name in CANDIDATE_FIELDS]
+
+
+def load(private_dir: Path, key: str, transcript_ids: list[str]) -> dict[str, tuple[str, list[list[str]]]]:
+    """transcript_id -> (transcript key, its candidates as `candidate_values`), for the entries made with the
+    same global key."""
+    out: dict[str, tuple[str, list[list[str]]]] = {}
+    width = len(CANDIDATE_FIELDS)
     for transcript_id in transcript_ids:
         data = _read_json(_entry_path(private_dir, transcript_id))
         try:
             if data["global"] != key or data["transcript_id"] != transcript_id:
                 continue
-            out[transcript_id] = (
-                str(data["key"]),
-                [
-                    Candidate(transcript_id, p, int(s), int(e), c, t, list(ev), float(sc), str(uid))
-                    for p, s, e, c, t, ev, sc, uid in data["candidates"]
-                ],
-            )
+            candidates = data["candidates"]
+            if set(map(len, candidates)) - {width} or set(map(type, chain.from_iterable(candidates))) - {str}:
+                continue
+            out[transcript_id] = (str(data["key"]), candidates)
         except (KeyError, TypeError, ValueError):
             continue
     return out
@@ -123,9 +132,7 @@ def save(
         "global": key,
         "transcript_id": transcript_id,
         "key": transcript,
-        "candidates": [
-            [c.participant_id, c.start, c.end, c.code, c.theme, c.evidence, c.score, c.unit_id] for c in candidates
-        ],
+        "candidates": [candidate_values(c) for c in candidates],
     }
     found = {sentence: sorted(matches.items()) for sentence, matches in sorted(sentences.items())}
     for path, data in (

@@ -305,8 +305,3 @@ def assign_ids(candidates: list[Candidate], text: str) -> None:
         key = (candidate.code, unit_text)
         candidate.unit_id = unit_id(candidate.transcript_id, candidate.code, unit_text, seen[key])
         seen[key] += 1
-
-
-def candidate_rows(candidates: list[Candidate], transcripts: dict[str, str]) -> list[dict[str, str]]:
-    """Sheet rows for candidates that have their ids."""
-    return [c.row(transcripts[c.transcript_id][c.start : c.end]) for c in candidates]

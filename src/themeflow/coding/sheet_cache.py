@@ -9,22 +9,23 @@ replaced, restored) is read from the file. A missing or damaged cache only means
 from __future__ import annotations
 
 import json
+from itertools import chain
 from pathlib import Path
 
 from themeflow import fsio
 from themeflow.sheet import Row
 
 CACHE_FILE = "sheet-rows.json"
+FORMAT = 2  # rows as [cells in header order..., row number]
 
 
 def _path(private_dir: Path) -> Path:
     return private_dir / "cache" / CACHE_FILE
 
 
-def encode(header: list[str], rows: list[Row]) -> str:
-    """The cache's JSON for `rows` (as `read_rows` would return them), but for the digest (see `save`)."""
-    data = {"header": header, "rows": [[row["_row"]] + [row.get(name, "") for name in header] for row in rows]}
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+def encode(header: list[str], cells: list[tuple[str, ...]]) -> str:
+    """The cache's JSON for rows given as `sheet.cells_as_read` gives them, but for the digest (see `save`)."""
+    return json.dumps({"format": FORMAT, "header": header, "rows": cells}, ensure_ascii=False, separators=(",", ":"))
 
 
 def save(private_dir: Path, digest: str, encoded: str) -> None:
@@ -37,20 +38,20 @@ def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] |
     """(header, rows) of the sheet whose bytes have `digest`, if that is the sheet last written; with
     digest None, of the sheet last written whatever is on disk now (to see what people changed)."""
     try:
-        data = json.loads(_path(private_dir).read_text(encoding="utf-8"))
-        if digest is not None and data.get("sha256") != digest:
+        data = json.loads(_path(private_dir).read_bytes())
+        if data.get("format") != FORMAT or (digest is not None and data.get("sha256") != digest):
             return None
-        header = data["header"]
-        if not all(isinstance(v, str) for v in header) or not all(
-            isinstance(v, str) for values in data["rows"] for v in values
+        header, cells = data["header"], data["rows"]
+        keys = [*header, "_row"]
+        if (
+            not isinstance(cells, list)
+            or set(map(type, header)) - {str}
+            or set(map(type, cells)) - {list}
+            or set(map(len, cells)) - {len(keys)}
+            or set(map(type, chain.from_iterable(cells))) - {str}
         ):
             return None  # not what save() writes
-        rows = []
-        for values in data["rows"]:
-            row = dict(zip(header, values[1:], strict=True))
-            row["_row"] = values[0]
-            rows.append(row)
-        return header, rows
+        return header, [dict(zip(keys, values, strict=False)) for values in cells]  # lengths checked above
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -9,6 +9,7 @@ stays deleted (it is in `history/`).
 from __future__ import annotations
 
 import json
+from itertools import chain
 from pathlib import Path
 
 from themeflow import fsio
@@ -20,10 +21,12 @@ SNAPSHOT_FILE = "sheet-people.json"
 def people_values(rows: list[Row]) -> dict[str, dict[str, str]]:
     """unit_id -> people's non-empty cells, for rows where people wrote anything (with which of them were
     numbers or dates, so a restored row keeps their types)."""
+    tool = set(TOOL_COLUMNS)
+    people = [k for k in dict.fromkeys(chain.from_iterable(rows)) if k not in tool and not k.startswith("_")]
     out: dict[str, dict[str, str]] = {}
     for row in rows:
+        values = {k: v for k in people if (v := row.get(k)) and v.strip()}
         unit = row.get("unit_id", "")
-        values = {k: v for k, v in row.items() if k not in TOOL_COLUMNS and not k.startswith("_") and v.strip()}
         if unit and values:
             if row.get(TYPES_KEY):
                 values[TYPES_KEY] = row[TYPES_KEY]

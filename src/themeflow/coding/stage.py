@@ -14,7 +14,7 @@ from themeflow import codebook as codebook_mod
 from themeflow import fsio, lock, sheet
 from themeflow.coding import cache as candidate_cache
 from themeflow.coding import sheet_cache, snapshot
-from themeflow.coding.candidates import Candidate, CodeRules, Drafted, assign_ids, candidate_rows, draft_blocks
+from themeflow.coding.candidates import CodeRules, Drafted, assign_ids, draft_blocks
 from themeflow.coding.matcher import SentenceMatcher, codebook_terms, compile_codebook
 from themeflow.coding.merge import follow_renamed, merge, missing_transcripts
 from themeflow.errors import InputError, Problem
@@ -415,7 +415,7 @@ class _DraftPlan:
 
     cache_key: str
     transcript_keys: dict[str, str]
-    cached: dict[str, tuple[str, list[Candidate]]]
+    cached: dict[str, tuple[str, list[list[str]]]]  # transcript -> (its key, `cache.candidate_values` rows)
     to_draft: dict[str, SegmentBlock]
 
 
@@ -474,14 +474,15 @@ def _draft_changed(
     return draft_blocks(blocks, rules, build_matcher, known, shadows, int(settings.get("processes", 2) or 1))
 
 
-def _all_candidates(
+def _candidate_rows(
     ws: Workspace, plan: _DraftPlan, drafted: list[Drafted], transcripts: dict[str, str]
-) -> list[Candidate]:
-    """Cached and newly drafted candidates, in order, with their unit ids; the drafted ones are cached."""
+) -> list[sheet.Row]:
+    """Sheet rows of the cached and newly drafted candidates, in order, with their unit ids; the drafted ones
+    are cached."""
     entries = {tid: found for tid, (_, found) in plan.cached.items()}
     for transcript_id, result in zip(sorted(plan.to_draft), drafted, strict=True):
         assign_ids(result.candidates, transcripts.get(transcript_id, ""))
-        entries[transcript_id] = result.candidates
+        entries[transcript_id] = [candidate_cache.candidate_values(c) for c in result.candidates]
         candidate_cache.save(
             ws.private_dir,
             plan.cache_key,
@@ -491,7 +492,25 @@ def _all_candidates(
             result.sentences,
         )
     candidate_cache.prune(ws.private_dir, sorted(plan.transcript_keys))
-    return [c for tid in sorted(entries) for c in entries[tid]]
+    rows: list[sheet.Row] = []
+    for transcript_id in sorted(entries):
+        text = transcripts[transcript_id] if entries[transcript_id] else ""
+        rows += [
+            {
+                "unit_id": unit,
+                "transcript_id": transcript_id,
+                "participant_id": participant,
+                "start": start,
+                "end": end,
+                "text": text[int(start) : int(end)],
+                "code": code,
+                "theme": theme,
+                "evidence": evidence,
+                "score": score,
+            }
+            for unit, participant, start, end, code, theme, evidence, score in entries[transcript_id]
+        ]
+    return rows
 
 
 class _Speech(Mapping[str, list[tuple[int, int, str, str]]]):
@@ -618,7 +637,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         drafting.cancel()  # it writes nothing; this process's error is the one to report
         raise
     drafted = drafting.result()
-    candidates = candidate_rows(_all_candidates(ws, plan, drafted, transcripts), transcripts)
+    candidates = _candidate_rows(ws, plan, drafted, transcripts)
     participants = {tid: block.first_row().get("participant_id", "") for tid, block in blocks.items()}
     sheet_name = previous_path.name if previous_path else sheet_path.name
     if previous_path is not None:
@@ -650,7 +669,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     # The sheet is built and written in a forked worker while this process prepares the caches.
     written = fork_call(write.run)
     try:
-        as_read = sheet.rows_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
+        as_read = sheet.cells_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
         encoded = sheet_cache.encode(columns, as_read) if as_read is not None else None
         people = snapshot.encode(merged.rows)
     except BaseException:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import accumulate
@@ -105,22 +104,22 @@ class WordTags(Mapping[str, tuple[int, str]]):
 @functools.lru_cache(maxsize=1)
 def word_tags() -> WordTags:
     """jieba's dictionary: word -> (frequency, part-of-speech tag), for words of up to four characters."""
-    import jieba
+    from themeflow.ingest.segmenter import jieba_dictionary
 
-    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-    with open(path, encoding="utf-8") as handle:
+    with open(jieba_dictionary(), encoding="utf-8") as handle:
         return WordTags(handle.read().splitlines())
 
 
 @functools.lru_cache(maxsize=1)
 def tokenizer():  # type: ignore[no-untyped-def]
     """jieba_fast_dat over jieba's own dictionary (as the ingest segmenter uses), no user words."""
-    import jieba
     import jieba_fast_dat
+
+    from themeflow.ingest.segmenter import jieba_dictionary
 
     logging.getLogger("jieba_fast_dat").setLevel(logging.WARNING)
     logging.getLogger("jieba").setLevel(logging.WARNING)
-    tok = jieba_fast_dat.Tokenizer(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"))
+    tok = jieba_fast_dat.Tokenizer(jieba_dictionary())
     tok.initialize()
     return tok
 

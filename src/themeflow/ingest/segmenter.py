@@ -44,6 +44,18 @@ def simplified_shadow(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=1)
+def jieba_dictionary() -> str:
+    """The path of jieba's own dictionary (dict.txt), found without importing jieba: its import pulls in
+    pkg_resources, ~0.1 s of every run, and only the file is needed where jieba_fast_dat does the cutting."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:  # pragma: no cover - jieba is a dependency
+        raise ImportError("jieba is not installed")
+    return os.path.join(os.path.dirname(spec.origin), "dict.txt")
+
+
 def builtin_words() -> list[str]:
     data = resources.files("themeflow").joinpath("resources/domain_words.txt").read_text(encoding="utf-8")
     return [line.split()[0] for line in data.splitlines() if line.strip() and not line.startswith("#")]
@@ -93,12 +105,10 @@ class Segmenter:
         self.engine = engine
         logging.getLogger("jieba").setLevel(logging.WARNING)
         if engine == "jieba-fast":
-            import jieba
             import jieba_fast_dat
 
             logging.getLogger("jieba_fast_dat").setLevel(logging.WARNING)
-            dictionary = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-            self._tokenizer = jieba_fast_dat.Tokenizer(dictionary)
+            self._tokenizer = jieba_fast_dat.Tokenizer(jieba_dictionary())
         else:
             import jieba
 

@@ -214,7 +214,7 @@ def codebook_terms(ws: Workspace) -> list[str]:
     from themeflow.coding.matcher import codebook_terms as terms_of
 
     try:
-        book = codebook_mod.load(path)
+        book = codebook_mod.load(path, check_regexes=False)  # only its keywords are needed here
     except InputError:
         return []  # `themeflow code` reports codebook problems; ingest must not depend on them
     return terms_of(book)
