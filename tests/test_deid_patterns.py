@@ -90,6 +90,6 @@ def test_word_tags_answers_as_a_dict_of_jiebas_dictionary_would() -> None:
     assert all(tags.get(word) == entry for word, entry in expected.items())
     for absent in ("", "不是一个词的长串", "王丽娟", "a b", "朋友 "):
         assert absent not in tags and tags.get(absent) is None
-    small = WordTags(["朋友 300 n", "朋友们 20 n", "朋友 5 nr", "坏行", "长长长长长 3 n"])
+    small = WordTags([line.encode() for line in ["朋友 300 n", "朋友们 20 n", "朋友 5 nr", "坏行", "长长长长长 3 n"]])
     assert small["朋友"] == (5, "nr") and "坏行" not in small and "长长长长长" not in small
     assert dict(small) == {"朋友": (5, "nr"), "朋友们": (20, "n")}

@@ -551,6 +551,8 @@ def _column_cells(column: str, rows: list[Row]) -> list[xlsx.Cell]:
     are: most of a sheet's numbers)."""
     values = [row.get(column, "") for row in rows]
     if column not in NUMERIC:
+        if set(map(type, values)) <= {str}:
+            return values  # type: ignore[return-value]
         return [v if v.__class__ is str else _plain_cell(column, v) for v in values]
     if column == "score":  # drafted scores: short decimals (2, 3.5)
         return [

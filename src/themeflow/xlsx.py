@@ -122,8 +122,14 @@ def _column_cells(letter: str, style: int, values: Sequence[Cell], numbers: list
     strings: list[str] = [v or "" for v in values] if type(None) in kinds else values  # type: ignore[assignment,misc]
     texts = strings
     joined = _SEPARATOR.join(strings)
-    if _needs_escape(joined) or max(map(len, strings), default=0) > MAX_CELL_UTF16 // 2:
+    if max(map(len, strings), default=0) > MAX_CELL_UTF16 // 2:
         texts = [_text_xml(_utf16_truncate(t)) if t else t for t in strings]
+    elif _needs_escape(joined):
+        # Escaping is character by character and never reaches across the separator: done on the whole
+        # column at once, unless a cell holds the separator itself.
+        texts = _text_xml(joined).split(_SEPARATOR)
+        if len(texts) != len(strings):
+            texts = [_text_xml(t) for t in strings]
     plain = f'" s="{style}" t="inlineStr"><is><t>'
     if any(map(str.__ne__, texts, map(str.strip, texts))):  # some text begins or ends with a space
         kept = f'" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
