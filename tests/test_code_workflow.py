@@ -478,7 +478,7 @@ def test_a_rerun_reads_its_own_sheet_from_the_cache_and_an_edited_sheet_from_the
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     assert units in reads  # saved by someone since: read from the file, and the edit is kept
     assert _people(units)[unit][:4] == ("accept", "", "", "  同伴陪伴  ")
-    cache.write_text('{"sha256": "damaged', encoding="utf-8")
+    cache.write_text('{"format": 2, "damaged', encoding="utf-8")
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     assert _people(units)[unit][0] == "accept"
 
@@ -746,7 +746,7 @@ def test_the_newer_sheet_is_kept_also_when_it_holds_numbers_people_typed(runner,
     data.cell(row=2, column=header.index("decision") + 1, value="accept")
     workbook.save(units)
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
-    assert not (workspace_dir / ".themeflow/cache/sheet-rows.json").exists()  # no stale cache stands in for it
+    assert not (workspace_dir / ".themeflow/cache/sheet-rows.sha256").exists()  # no stale cache stands in for it
     units.write_bytes(older)
     result = invoke(runner, "code", "--workspace", ws)
     kept = " ".join(result.output.split()).split("the sheet as last written is kept as 02-code/history/")[1].split()[0]
@@ -857,3 +857,21 @@ def test_cached_sentence_matches_are_what_a_rerun_uses(runner, workspace_dir: Pa
     planted = [r for r in rows if "种下的线索" in r["evidence"]]
     assert planted and all(r["transcript_id"] == "P2_b" for r in planted)
     assert not any("没有了" in r["text"] for r in planted), "the new sentence is matched, not taken from the cache"
+
+
+def test_cached_rows_count_only_once_bound_to_the_sheet(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """A run that stopped after writing the rows file but before binding it to the sheet (or whose sheet write
+    failed) leaves rows that are never used for the sheet on disk."""
+    from themeflow.coding import sheet_cache
+
+    ws, units = _coded(runner, workspace_dir)
+    private = workspace_dir / ".themeflow"
+    digest = fsio.sha256_file(units)
+    header, rows = sheet_cache.load(private, digest) or ([], [])
+    assert rows, "the sheet just written is cached"
+    other = [tuple(r.get(c, "") for c in header) + (r["_row"],) for r in rows[:1]]
+    rows_digest = sheet_cache.prepare(private, sheet_cache.encode(header, other))  # the next run got this far
+    assert sheet_cache.load(private, digest) is None
+    assert sheet_cache.load(private, None) is None
+    sheet_cache.bind(private, digest, rows_digest)
+    assert sheet_cache.load(private, digest) == (header, rows[:1])

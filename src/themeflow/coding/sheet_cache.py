@@ -4,6 +4,11 @@ own .xlsx again: parsing 30,000 rows is most of a re-run's reading.
 The cache is keyed by the sha256 of the bytes written. When the sheet on disk still has that digest nobody
 has saved it since, and its rows are exactly `sheet.rows_as_read` of what was written; any other sheet (edited,
 replaced, restored) is read from the file. A missing or damaged cache only means reading the file.
+
+Two files: the rows (`sheet-rows.json`, written while the sheet itself is still being written) and a small
+record binding them to the sheet (`sheet-rows.sha256`: the sheet's digest and the rows file's), written once
+the sheet is. Rows whose file is not the one the record names are never used: a run that stopped in between
+leaves a cache that is only ignored.
 """
 
 from __future__ import annotations
@@ -16,30 +21,44 @@ from themeflow import fsio
 from themeflow.sheet import Row
 
 CACHE_FILE = "sheet-rows.json"
+BINDING_FILE = "sheet-rows.sha256"
 FORMAT = 2  # rows as [cells in header order..., row number]
 
 
-def _path(private_dir: Path) -> Path:
-    return private_dir / "cache" / CACHE_FILE
+def _path(private_dir: Path, name: str = CACHE_FILE) -> Path:
+    return private_dir / "cache" / name
 
 
-def encode(header: list[str], cells: list[tuple[str, ...]]) -> str:
-    """The cache's JSON for rows given as `sheet.cells_as_read` gives them, but for the digest (see `save`)."""
-    return json.dumps({"format": FORMAT, "header": header, "rows": cells}, ensure_ascii=False, separators=(",", ":"))
+def encode(header: list[str], cells: list[tuple[str, ...]]) -> bytes:
+    """The rows file for rows given as `sheet.cells_as_read` gives them."""
+    data = {"format": FORMAT, "header": header, "rows": cells}
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def save(private_dir: Path, digest: str, encoded: str) -> None:
-    """Remember encoded rows for the sheet whose bytes have `digest`."""
-    text = '{"sha256":' + json.dumps(digest) + "," + encoded[1:]
-    fsio.write_text(_path(private_dir), text, mode=0o600)
+def prepare(private_dir: Path, encoded: bytes) -> str:
+    """Write the rows file (before the sheet they stand for is written); returns its digest for `bind`."""
+    fsio.write_bytes(_path(private_dir), encoded, mode=0o600)
+    return fsio.sha256_bytes(encoded)
+
+
+def bind(private_dir: Path, sheet_digest: str, rows_digest: str) -> None:
+    """Record that the rows file with `rows_digest` is the sheet whose bytes have `sheet_digest`."""
+    record = json.dumps({"sheet": sheet_digest, "rows": rows_digest})
+    fsio.write_text(_path(private_dir, BINDING_FILE), record, mode=0o600)
 
 
 def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] | None:
     """(header, rows) of the sheet whose bytes have `digest`, if that is the sheet last written; with
     digest None, of the sheet last written whatever is on disk now (to see what people changed)."""
     try:
-        data = json.loads(_path(private_dir).read_bytes())
-        if data.get("format") != FORMAT or (digest is not None and data.get("sha256") != digest):
+        binding = json.loads(_path(private_dir, BINDING_FILE).read_bytes())
+        if digest is not None and binding["sheet"] != digest:
+            return None
+        raw = _path(private_dir).read_bytes()
+        if fsio.sha256_bytes(raw) != binding["rows"]:
+            return None
+        data = json.loads(raw)
+        if data.get("format") != FORMAT:
             return None
         header, cells = data["header"], data["rows"]
         keys = [*header, "_row"]
@@ -50,7 +69,7 @@ def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] |
             or set(map(len, cells)) - {len(keys)}
             or set(map(type, chain.from_iterable(cells))) - {str}
         ):
-            return None  # not what save() writes
+            return None  # not what encode() writes
         return header, [dict(zip(keys, values, strict=False)) for values in cells]  # lengths checked above
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -58,4 +77,5 @@ def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] |
 
 def remove(private_dir: Path) -> None:
     """Forget the cached rows (the sheet just written could not be cached)."""
-    _path(private_dir).unlink(missing_ok=True)
+    for name in (BINDING_FILE, CACHE_FILE):
+        _path(private_dir, name).unlink(missing_ok=True)

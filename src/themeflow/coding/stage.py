@@ -18,7 +18,7 @@ from themeflow.coding.candidates import CodeRules, Drafted, assign_ids, draft_bl
 from themeflow.coding.matcher import SentenceMatcher, codebook_terms, compile_codebook
 from themeflow.coding.merge import follow_renamed, merge, missing_transcripts
 from themeflow.errors import InputError, Problem
-from themeflow.ingest.artefacts import SegmentBlock, read_blocks
+from themeflow.ingest.artefacts import SegmentBlock, read_blocks_and_digest
 from themeflow.parallel import done, fork_call
 from themeflow.workspace import Workspace, holds_lock
 
@@ -239,8 +239,13 @@ def _read_transcripts(ws: Workspace) -> dict[str, str]:
     return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))}
 
 
-def stage_inputs(ws: Workspace, codebook_file: Path) -> dict[str, str]:
-    return lock.hash_paths([ws.ingest_dir / "segments.csv", codebook_file], ws.root)
+def stage_inputs(ws: Workspace, codebook_file: Path, segments_digest: str | None = None) -> dict[str, str]:
+    """The code stage's inputs and their digests (`segments_digest`: of the segments.csv this run read)."""
+    if segments_digest is None:
+        return lock.hash_paths([ws.ingest_dir / "segments.csv", codebook_file], ws.root)
+    deps = lock.hash_paths([codebook_file], ws.root)
+    deps[lock.relative(ws.ingest_dir / "segments.csv", ws.root)] = segments_digest
+    return deps
 
 
 def stale_reasons(ws: Workspace) -> list[str]:
@@ -579,7 +584,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     from themeflow.ingest.stage import vocabulary
 
     words = vocabulary(ws, codebook_terms(book))  # the user words ingest should have used for this codebook
-    blocks = read_blocks(ws.ingest_dir)
+    blocks, segments_digest = read_blocks_and_digest(ws.ingest_dir)
     transcripts = _read_transcripts(ws)
     plan = _plan_drafting(ws, codebook_file, words, blocks, transcripts)
     # Drafting (and importing spaCy for it) runs in a forked worker while this process reads the sheet.
@@ -670,7 +675,9 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     written = fork_call(write.run)
     try:
         as_read = sheet.cells_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
-        encoded = sheet_cache.encode(columns, as_read) if as_read is not None else None
+        cached_rows = (
+            sheet_cache.prepare(ws.private_dir, sheet_cache.encode(columns, as_read)) if as_read is not None else None
+        )
         people = snapshot.encode(merged.rows)
     except BaseException:
         written.finish()  # a sheet being written is never cut short
@@ -690,8 +697,8 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
             hint="nothing was written; run `themeflow code` again to include those edits",
         )
     snapshot.save(ws.private_dir, people)
-    if encoded is not None:
-        sheet_cache.save(ws.private_dir, digest, encoded)
+    if cached_rows is not None:
+        sheet_cache.bind(ws.private_dir, digest, cached_rows)
     else:
         sheet_cache.remove(ws.private_dir)  # a cache of an earlier sheet must never stand for this one
     if previous_path is not None and previous_path != sheet_path:
@@ -700,9 +707,8 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     decisions = {"pending": 0, "accept": 0, "reject": 0}
     for row in merged.rows:
         decisions[sheet.normalise_decision(row.get("decision", "")) or "pending"] += 1
-    outs = lock.hash_paths([sheet_path, applied_codebook_path(ws)], ws.root)
-    lock.write(
-        ws.code_dir,
-        lock.StageRecord(STAGE, params={"sheet": ws.sheet_format}, deps=stage_inputs(ws, codebook_file), outs=outs),
-    )
+    outs = lock.hash_paths([applied_codebook_path(ws)], ws.root)
+    outs[lock.relative(sheet_path, ws.root)] = digest  # the bytes just written
+    deps = stage_inputs(ws, codebook_file, segments_digest)
+    lock.write(ws.code_dir, lock.StageRecord(STAGE, params={"sheet": ws.sheet_format}, deps=deps, outs=outs))
     return CodeResult(sheet_path, merged.counts, len(candidates), decisions, backup, warnings=warnings)

@@ -122,17 +122,23 @@ def read_previous(ingest_dir: Path) -> tuple[dict[str, Any], dict[str, SegmentBl
 def read_blocks(ingest_dir: Path) -> dict[str, SegmentBlock]:
     """Each transcript's block of segments.csv, for the stages after ingest: cut out, not parsed, when the file
     is laid out as the manifest says; parsed when not (edited by hand, no manifest)."""
+    return read_blocks_and_digest(ingest_dir)[0]
+
+
+def read_blocks_and_digest(ingest_dir: Path) -> tuple[dict[str, SegmentBlock], str]:
+    """`read_blocks`, and the sha256 of the segments.csv they come from (for the reading stage's record)."""
     path = ingest_dir / "segments.csv"
     if not path.exists():
         raise UsageError("no ingested transcripts yet", file=path, hint="run `themeflow ingest` first")
     segments = path.read_bytes()
+    digest = fsio.sha256_bytes(segments)
     try:
         transcripts, blocks = _cut_blocks((ingest_dir / "manifest.json").read_bytes(), segments)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, csv.Error):
         transcripts, blocks = {}, {}
     if transcripts:
-        return blocks
-    return parse_blocks(segments.decode("utf-8").splitlines(keepends=True))
+        return blocks, digest
+    return parse_blocks(segments.decode("utf-8").splitlines(keepends=True)), digest
 
 
 def _cut_blocks(manifest: bytes, segments: bytes) -> tuple[dict[str, Any], dict[str, SegmentBlock]]:

@@ -578,11 +578,12 @@ def _write(
                 stale.unlink()
     result.segments = sum(records[tid].segments.count for tid in ordered)
     result.characters = sum(len(records[t].text) for t in ordered)
+    written: dict[Path, bytes] = {}  # the outputs the stage record lists, as written
     body = b"".join(records[tid].segments.csv_bytes() for tid in ordered)
-    fsio.write_if_changed(out / "segments.csv", segments_csv([]).encode("utf-8") + body)
+    written[out / "segments.csv"] = segments_csv([]).encode("utf-8") + body
     drop = {c for c in participants.columns if c.strip().lower() in IDENTIFYING_COLUMNS}
     shareable = _without_named_files(participants, deidentifier)
-    fsio.write_if_changed(out / "participants.csv", participants_mod.csv_text(shareable, drop).encode("utf-8"))
+    written[out / "participants.csv"] = participants_mod.csv_text(shareable, drop).encode("utf-8")
     deidentifier.save(ordered)
     manifest = {
         "tool": {
@@ -596,12 +597,13 @@ def _write(
         "transcripts": {tid: records[tid].manifest_entry() for tid in ordered},
         "skipped": {f: r for f, r in sorted(result.skipped) if r != NAME_HAS_PERSONAL_INFORMATION},
     }
-    fsio.write_if_changed(
-        out / "manifest.json",
-        (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8"),
+    written[out / "manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
+        "utf-8"
     )
+    for path, data in written.items():
+        fsio.write_if_changed(path, data)
     deps, params = stage_inputs(ws, transcripts_dir, participants_file)
-    outs = lock.hash_paths([out / "segments.csv", out / "manifest.json", out / "participants.csv"], ws.root)
+    outs = {lock.relative(path, ws.root): fsio.sha256_bytes(data) for path, data in written.items()}
     record = lock.StageRecord(STAGE, params=json.loads(json.dumps(params)), deps=deps, outs=outs)
     # Like every artefact, the record is rewritten only when it changes: a no-op run touches nothing.
     fsio.write_if_changed(out / lock.RECORD_NAME, record.to_json().encode("utf-8"))
