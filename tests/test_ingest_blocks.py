@@ -41,3 +41,38 @@ def test_damaged_segments_csv_is_rebuilt(runner, tmp_path: Path) -> None:  # typ
     segments.write_text("".join(lines[:5] + lines[6:]), encoding="utf-8")  # a row lost
     assert invoke(runner, "ingest", "--workspace", str(root)).exit_code == 0
     assert segments.read_bytes() == good
+
+
+def test_blocks_cut_by_size_count_and_id_or_else_parsed(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The stages after ingest cut each transcript's rows out of segments.csv by the byte sizes the manifest
+    records; a manifest without sizes (older runs) cuts by line counts; any mismatch parses the file. All three
+    give the same rows."""
+    import json
+
+    from themeflow.ingest.artefacts import read_blocks
+
+    root = make_workspace(tmp_path / "ws", _texts())
+    invoke(runner, "ingest", "--workspace", str(root))
+    ingest_dir = root / "analysis/01-ingest"
+    expected = {tid: block.rows for tid, block in read_blocks(ingest_dir).items()}
+    assert sorted(expected) == ["P1_a", "P2_b", "P3,逗号"] and all(expected.values())
+    manifest_path = ingest_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    sizes = {tid: entry["segments_bytes"] for tid, entry in manifest["transcripts"].items()}
+    header = len("segment_id,transcript_id,participant_id,turn,speaker,role,start,end,text,tokens\n")
+    assert header + sum(sizes.values()) == (ingest_dir / "segments.csv").stat().st_size
+
+    def rows_with(change, cut: bool) -> dict[str, list[dict[str, str]]]:  # type: ignore[no-untyped-def]
+        edited = json.loads(json.dumps(manifest))
+        change(edited["transcripts"])
+        manifest_path.write_text(json.dumps(edited, ensure_ascii=False), encoding="utf-8")
+        blocks = read_blocks(ingest_dir)
+        assert all((block.raw is not None) == cut for block in blocks.values()), "cut out, not parsed" if cut else ""
+        assert all(block.count == len(block.rows) for block in blocks.values())
+        return {tid: block.rows for tid, block in blocks.items()}
+
+    assert rows_with(lambda entries: None, cut=True) == expected
+    assert rows_with(lambda entries: [entry.pop("segments_bytes") for entry in entries.values()], cut=True) == expected
+    assert rows_with(lambda entries: entries["P1_a"].update(segments_bytes=sizes["P1_a"] - 1), cut=False) == expected
+    wrong_count = manifest["transcripts"]["P2_b"]["segments"] + 1
+    assert rows_with(lambda entries: entries["P2_b"].update(segments=wrong_count), cut=False) == expected

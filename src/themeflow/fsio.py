@@ -77,7 +77,11 @@ def write_text(target: Path, text: str, mode: int | None = None) -> None:
 def write_if_changed(target: Path, data: bytes, mode: int | None = None) -> bool:
     """Write only when the bytes differ (keeps mtimes, and git, quiet). Returns True when written."""
     target = Path(target)
-    if target.exists() and target.read_bytes() == data:
+    try:
+        same_size = target.stat().st_size == len(data)
+    except OSError:
+        same_size = False
+    if same_size and target.read_bytes() == data:
         return False
     write_bytes(target, data, mode)
     return True

@@ -143,9 +143,13 @@ def read_blocks_and_digest(ingest_dir: Path) -> tuple[dict[str, SegmentBlock], s
 
 def _cut_blocks(manifest: bytes, segments: bytes) -> tuple[dict[str, Any], dict[str, SegmentBlock]]:
     """segments.csv holds each transcript's rows together, in sorted order, one line per row (sentences never
-    cross a line), with the row counts in the manifest: blocks are cut out by count and checked by their
-    segment ids, without decoding or parsing. Anything unexpected falls back to parsing."""
+    cross a line), with the row counts and byte sizes in the manifest: blocks are cut out by size (or, for a
+    manifest without sizes, by count) and checked by their line counts and segment ids, without decoding or
+    parsing. Anything unexpected falls back to parsing."""
     transcripts = json.loads(manifest).get("transcripts", {})
+    if transcripts and all("segments_bytes" in entry for entry in transcripts.values()):
+        blocks = _cut_by_size(transcripts, segments)
+        return transcripts, blocks if blocks is not None else _parse_all(segments)
     lines = segments.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()  # after the last line's newline
@@ -168,6 +172,29 @@ def _cut_blocks(manifest: bytes, segments: bytes) -> tuple[dict[str, Any], dict[
     if position != len(lines):
         return transcripts, _parse_all(segments)
     return transcripts, blocks
+
+
+def _cut_by_size(transcripts: dict[str, Any], segments: bytes) -> dict[str, SegmentBlock] | None:
+    """The blocks, cut by the byte sizes the manifest records; None when the file is not laid out that way."""
+    position = len(HEADER) + 1
+    if segments[:position] != HEADER + b"\n":
+        return None
+    blocks: dict[str, SegmentBlock] = {}
+    for transcript_id in sorted(transcripts):
+        entry = transcripts[transcript_id]
+        size, count = int(entry["segments_bytes"]), int(entry["segments"])
+        raw = segments[position : position + size]
+        last = raw.rfind(b"\n", 0, len(raw) - 1) + 1
+        if (
+            len(raw) != size
+            or raw.count(b"\n") != count
+            or (count and (not raw.endswith(b"\n") or not _starts_with_id(raw, transcript_id)))
+            or (count and not _starts_with_id(raw[last:], transcript_id))
+        ):
+            return None
+        blocks[transcript_id] = SegmentBlock(count, int(entry["participant_segments"]), raw)
+        position += size
+    return blocks if position == len(segments) else None
 
 
 def _parse_all(segments: bytes) -> dict[str, SegmentBlock]:

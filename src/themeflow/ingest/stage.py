@@ -72,6 +72,7 @@ class TranscriptRecord:
             "characters": len(self.text),
             "turns": self.turns,
             "segments": self.segments.count,
+            "segments_bytes": len(self.segments.csv_bytes()),
             "participant_segments": self.segments.participant_count,
             "warnings": self.warnings,
         }
@@ -570,8 +571,10 @@ def _write(
     out = ws.ingest_dir
     transcripts_out = out / "transcripts"
     ordered = sorted(records)
+    reused = set(result.reused)  # their text was just read from the file they would be written to
     for transcript_id in ordered:
-        fsio.write_if_changed(transcripts_out / f"{transcript_id}.txt", records[transcript_id].text.encode("utf-8"))
+        if transcript_id not in reused:
+            fsio.write_if_changed(transcripts_out / f"{transcript_id}.txt", records[transcript_id].text.encode("utf-8"))
     if transcripts_out.exists():
         for stale in transcripts_out.glob("*.txt"):
             if stale.stem not in records:
