@@ -148,8 +148,8 @@ def _cut_blocks(manifest: bytes, segments: bytes) -> tuple[dict[str, Any], dict[
     parsing. Anything unexpected falls back to parsing."""
     transcripts = json.loads(manifest).get("transcripts", {})
     if transcripts and all("segments_bytes" in entry for entry in transcripts.values()):
-        blocks = _cut_by_size(transcripts, segments)
-        return transcripts, blocks if blocks is not None else _parse_all(segments)
+        by_size = _cut_by_size(transcripts, segments)
+        return transcripts, by_size if by_size is not None else _parse_all(segments)
     lines = segments.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()  # after the last line's newline
