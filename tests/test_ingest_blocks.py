@@ -76,3 +76,25 @@ def test_blocks_cut_by_size_count_and_id_or_else_parsed(runner, tmp_path: Path) 
     assert rows_with(lambda entries: entries["P1_a"].update(segments_bytes=sizes["P1_a"] - 1), cut=False) == expected
     wrong_count = manifest["transcripts"]["P2_b"]["segments"] + 1
     assert rows_with(lambda entries: entries["P2_b"].update(segments=wrong_count), cut=False) == expected
+
+
+def test_blocks_ingest_just_wrote_are_reused_only_while_the_file_is_untouched(tmp_path: Path) -> None:
+    """In one process (`themeflow run`), the code stage takes the blocks ingest just wrote instead of reading
+    segments.csv again, unless the file was rewritten since, even to the same size."""
+    from themeflow import ingest, workspace
+    from themeflow.fsio import sha256_file
+    from themeflow.ingest.artefacts import read_blocks_and_digest
+
+    root = make_workspace(tmp_path / "ws", _texts())
+    ingest.run(workspace.load(root))
+    path = root / "analysis/01-ingest/segments.csv"
+    blocks, digest = read_blocks_and_digest(path.parent)
+    assert digest == sha256_file(path) and sorted(blocks) == ["P1_a", "P2_b", "P3,逗号"]
+    assert all(block.raw is not None and block._rows is None for block in blocks.values())
+    data = path.read_bytes()
+    edited = data.replace("孤单".encode(), "孤独".encode())
+    assert edited != data and len(edited) == len(data)
+    path.write_bytes(edited)
+    blocks, digest = read_blocks_and_digest(path.parent)
+    assert digest == sha256_file(path)
+    assert any("孤独" in row["text"] for row in blocks["P2_b"].rows)

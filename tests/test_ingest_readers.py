@@ -199,3 +199,26 @@ def test_zip_that_is_not_a_word_document_is_refused() -> None:
 def test_docx_without_text_is_refused() -> None:
     with pytest.raises(SourceError, match="no text"):
         read_docx(docx_bytes(lambda document: document.add_paragraph("   ")))
+
+
+def test_common_hanzi_are_gb2312_level_one_and_big5_frequent_characters() -> None:
+    """The block decoding gives exactly the characters whose GB2312 code is in level 1 (rows 0xB0-0xD7) or
+    whose Big5 code is in the frequently used block (0xA440-0xC67E), as a character-by-character check does."""
+    from themeflow.ingest.readers import _common_hanzi
+
+    expected = set()
+    for code in range(0x4E00, 0xA000):
+        ch = chr(code)
+        try:
+            if 0xB0 <= ch.encode("gb2312")[0] <= 0xD7:
+                expected.add(ch)
+                continue
+        except UnicodeEncodeError:
+            pass
+        try:
+            if 0xA440 <= int.from_bytes(ch.encode("big5"), "big") <= 0xC67E:
+                expected.add(ch)
+        except UnicodeEncodeError:
+            pass
+    assert _common_hanzi() == expected
+    assert "的" in expected and "們" in expected and "丂" not in expected

@@ -208,3 +208,38 @@ def test_zip_container_keeps_names_dates_attributes_and_checks() -> None:
         assert [i.external_attr for i in infos] == [info.external_attr for info, _ in members]
         assert [package.read(i) for i in infos] == [data for _, data in members]
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in infos)
+
+
+def test_a_kept_skeleton_gives_the_workbook_xlsxwriter_writes_for_any_row_count(tmp_path: Path) -> None:
+    """The fast path takes a workbook XlsxWriter made for one data row and sets it to the real count; kept in a
+    folder, it serves any later sheet with the same columns and codebook. Either way the bytes are those of the
+    workbook XlsxWriter makes for that count (its autofilter, filter name and dropdown ranges)."""
+    import re
+
+    def reference(rows: list[dict[str, str]]) -> dict[str, bytes]:
+        """The members of the workbook XlsxWriter writes for these rows, the data rows taken out."""
+        workbook, _ = sheet._workbook(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"], len(rows), write_rows=False)
+        with zipfile.ZipFile(io.BytesIO(workbook)) as package:
+            return {info.filename: package.read(info) for info in package.infolist()}
+
+    def members(data: bytes) -> dict[str, bytes]:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            out = {info.filename: package.read(info) for info in package.infolist()}
+        sheet1 = out["xl/worksheets/sheet1.xml"]
+        # the spliced rows and dimension out, to compare with XlsxWriter's own workbook without rows
+        sheet1 = re.sub(rb'<dimension ref="[^"]*"/>', b"", sheet1)
+        out["xl/worksheets/sheet1.xml"] = re.sub(rb'<row r="(?:[2-9]|[1-9][0-9]+)">.*?</row>', b"", sheet1)
+        return out
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    for count in (1, 2, 7, 1234, 3):
+        rows = [_row(i, f"第{i}句话。") for i in range(1, count + 1)]
+        fresh = sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"])
+        assert sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"], folder) == fresh
+        expected = reference(rows)
+        expected["xl/worksheets/sheet1.xml"] = re.sub(
+            rb'<dimension ref="[^"]*"/>', b"", expected["xl/worksheets/sheet1.xml"]
+        )
+        assert members(fresh) == expected
+    assert len(list(folder.glob("sheet-skeleton-*.json"))) == 1

@@ -7,9 +7,12 @@ and written back exactly as people left them.
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as _dt
+import hashlib
 import io
+import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -398,10 +401,18 @@ def ordered_columns(header_hint: Sequence[str], rows: list[Row]) -> list[str]:
     return columns
 
 
-def sheet_bytes(path: Path, columns: list[str], rows: list[Row], codebook_rows: list[Row], codes: list[str]) -> bytes:
+def sheet_bytes(
+    path: Path,
+    columns: list[str],
+    rows: list[Row],
+    codebook_rows: list[Row],
+    codes: list[str],
+    skeleton_cache: Path | None = None,
+) -> bytes:
+    """The sheet's bytes, as .csv or .xlsx by `path`'s suffix (`skeleton_cache`: see `xlsx_bytes`)."""
     if Path(path).suffix.lower() == ".csv":
         return csv_bytes(columns, rows)
-    return xlsx_bytes(columns, rows, codebook_rows, codes)
+    return xlsx_bytes(columns, rows, codebook_rows, codes, skeleton_cache)
 
 
 def write(path: Path, columns: list[str], rows: list[Row], codebook_rows: list[Row], codes: list[str]) -> None:
@@ -453,9 +464,98 @@ def _write_typed(sheet: Any, row: int, col: int, value: str, kind: str, formats:
         sheet.write_string(row, col, value, top)
 
 
-def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], codes: list[str]) -> bytes:
+def xlsx_bytes(
+    columns: list[str],
+    rows: list[Row],
+    codebook_rows: list[Row],
+    codes: list[str],
+    skeleton_cache: Path | None = None,
+) -> bytes:
     """The coder sheet as .xlsx (XlsxWriter): frozen header, widths and wrapping for Chinese text, dropdowns for
-    `decision` and `final_code`, people's columns shaded, and a second worksheet listing the codebook."""
+    `decision` and `final_code`, people's columns shaded, and a second worksheet listing the codebook.
+
+    Rows of text and numbers only (the usual case) are spliced into a workbook XlsxWriter wrote without them
+    (see xlsx.py). That workbook depends on the rows only through their count, so it is made for one row and
+    set to the real count (`_for_row_count`); with `skeleton_cache` (a private folder) it is kept there, and a
+    re-run with the same columns and codebook does not need XlsxWriter at all."""
+    if not rows or any(row.get(TYPES_KEY) for row in rows):
+        return _workbook(columns, rows, codebook_rows, codes, len(rows), write_rows=True)[0]
+    skeleton, (wrap, top) = _skeleton(columns, codebook_rows, codes, skeleton_cache)
+    styles = [wrap if name in WRAPPED else top for name in columns]
+    dropdowns = int("decision" in columns) + int("final_code" in columns and bool(codes))
+    cells = [_column_cells(column, rows) for column in columns]
+    try:
+        return xlsx.splice_rows(
+            skeleton,
+            "xl/worksheets/sheet1.xml",
+            xlsx.columns_xml(cells, styles, 2, len(rows)),
+            len(rows) + 1,
+            len(columns),
+            edit=lambda name, data: _for_row_count(name, data, len(rows), dropdowns),
+        )
+    except _NotTheSkeleton:  # pragma: no cover - a skeleton XlsxWriter wrote otherwise: write this one whole
+        return _workbook(columns, rows, codebook_rows, codes, len(rows), write_rows=True)[0]
+
+
+SKELETON_FORMAT = "1"
+# The data row count the skeleton is made for, and the two places a count shows in it: the autofilter (rows)
+# and the dropdowns (rows + 500, for units people add).
+_SKELETON_ROWS = 1
+_AUTOFILTER = re.compile(rb'(<autoFilter ref="A1:[A-Z]+)2("/>)')
+_FILTER_NAME = re.compile(rb'(<definedName name="_xlnm\._FilterDatabase"[^>]*>[^<]*:\$[A-Z]+\$)2(</definedName>)')
+_DROPDOWN = re.compile(rb'(sqref="([A-Z]+)2:\2)503(")')
+
+
+class _NotTheSkeleton(ValueError):
+    """The skeleton does not hold the row counts `_for_row_count` rewrites."""
+
+
+def _for_row_count(name: str, data: bytes, count: int, dropdowns: int) -> bytes:
+    """A member of the skeleton (made for `_SKELETON_ROWS` data rows, with `dropdowns` dropdown columns) as
+    XlsxWriter writes it for `count`."""
+    if name == "xl/workbook.xml":
+        data, found = _FILTER_NAME.subn(rb"\g<1>%d\g<2>" % (max(count, 1) + 1), data)
+        if found != 1:
+            raise _NotTheSkeleton(name)
+    elif name == "xl/worksheets/sheet1.xml":
+        data, found = _AUTOFILTER.subn(rb"\g<1>%d\g<2>" % (max(count, 1) + 1), data)
+        data, patched = _DROPDOWN.subn(rb"\g<1>%d\g<3>" % (max(count + 1, 2) + 501), data)
+        if found != 1 or patched != dropdowns:
+            raise _NotTheSkeleton(name)
+    return data
+
+
+def _skeleton(
+    columns: list[str], codebook_rows: list[Row], codes: list[str], cache: Path | None
+) -> tuple[bytes, tuple[int, int]]:
+    """XlsxWriter's workbook for these columns and codebook with one data row, not written, and the format
+    indexes of wrapped and top-aligned cells; from `cache` when made there before with the same XlsxWriter."""
+    from importlib.metadata import version
+
+    key = json.dumps([SKELETON_FORMAT, version("xlsxwriter"), columns, codebook_rows, codes], ensure_ascii=False)
+    path = None
+    if cache is not None:
+        path = cache / f"sheet-skeleton-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}.json"
+        try:
+            kept = json.loads(path.read_bytes())
+            if kept["key"] == key:
+                return base64.b64decode(kept["workbook"]), (int(kept["styles"][0]), int(kept["styles"][1]))
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            pass
+    data, styles = _workbook(columns, [{}] * _SKELETON_ROWS, codebook_rows, codes, _SKELETON_ROWS, write_rows=False)
+    if path is not None:
+        for older in path.parent.glob("sheet-skeleton-*.json"):
+            older.unlink(missing_ok=True)
+        record = {"key": key, "styles": list(styles), "workbook": base64.b64encode(data).decode("ascii")}
+        fsio.write_text(path, json.dumps(record, ensure_ascii=False), mode=0o600)
+    return data, styles
+
+
+def _workbook(
+    columns: list[str], rows: list[Row], codebook_rows: list[Row], codes: list[str], count: int, write_rows: bool
+) -> tuple[bytes, tuple[int, int]]:
+    """The workbook as XlsxWriter writes it for `count` data rows, with `rows` written cell by cell or (for the
+    fast path) without them; and the format indexes of wrapped and top-aligned data cells."""
     import xlsxwriter
 
     out = io.BytesIO()
@@ -476,9 +576,7 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
         "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"}),
         "time": workbook.add_format({"num_format": "hh:mm:ss", "valign": "top"}),
     }
-    # Rows of text and numbers only (the usual case) are spliced in after XlsxWriter is done: see xlsx.py.
-    fast = not any(row.get(TYPES_KEY) for row in rows)
-    for number, row in enumerate([] if fast else rows, start=1):
+    for number, row in enumerate(rows if write_rows else [], start=1):
         kinds = cell_kinds(row) if TYPES_KEY in row else {}
         for index, column in enumerate(columns):
             value = row.get(column, "")
@@ -490,7 +588,7 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
             elif value:
                 data.write_string(number, index, str(value), wrap if column in WRAPPED else top)
     data.freeze_panes(1, 0)
-    last = max(len(rows) + 1, 2) + 500  # room for manual units people add
+    last = max(count + 1, 2) + 500  # room for manual units people add
     if "decision" in columns:
         col = columns.index("decision")
         data.data_validation(
@@ -519,7 +617,7 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
                 "error_message": "a code id from the codebook worksheet, or leave blank",
             },
         )
-    data.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
+    data.autofilter(0, 0, max(count, 1), len(columns) - 1)
 
     reference = workbook.add_worksheet(CODEBOOK_SHEET)
     ref_columns = ["id", "theme", "label_zh", "label_en", "definition", "when_to_use", "when_not_to_use"]
@@ -533,17 +631,7 @@ def xlsx_bytes(columns: list[str], rows: list[Row], codebook_rows: list[Row], co
                 reference.write_string(number, index, str(entry[name]), wrap)
     reference.freeze_panes(1, 0)
     workbook.close()  # in memory, XlsxWriter dates every zip member 1980-01-01: same rows, same bytes
-    if not fast or not rows:
-        return out.getvalue()
-    styles = [(wrap if name in WRAPPED else top).xf_index for name in columns]
-    cells = [_column_cells(column, rows) for column in columns]
-    return xlsx.splice_rows(
-        out.getvalue(),
-        "xl/worksheets/sheet1.xml",
-        xlsx.columns_xml(cells, styles, 2, len(rows)),
-        len(rows) + 1,
-        len(columns),
-    )
+    return out.getvalue(), (wrap.xf_index, top.xf_index)
 
 
 def _column_cells(column: str, rows: list[Row]) -> list[xlsx.Cell]:

@@ -19,7 +19,7 @@ import math
 import re
 import struct
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, repeat
 
 FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -158,14 +158,24 @@ def is_plain_number(value: object) -> bool:
     return math.isfinite(value) and float(f"{value:.16G}") == value
 
 
-def splice_rows(workbook: bytes, member: str, rows: str, last_row: int, last_column: int) -> bytes:
+def splice_rows(
+    workbook: bytes,
+    member: str,
+    rows: str,
+    last_row: int,
+    last_column: int,
+    edit: Callable[[str, bytes], bytes] | None = None,
+) -> bytes:
     """`workbook` (XlsxWriter's bytes) with `rows` appended to the `<sheetData>` of worksheet `member`
     (e.g. "xl/worksheets/sheet1.xml") and its dimension set to A1 through (`last_row`, `last_column`), both
-    1-based. Every other zip member is kept as it was, in order, with its date and attributes."""
+    1-based. Every other zip member is kept as it was (but for `edit(name, bytes)`), in order, with its date
+    and attributes."""
     source = zipfile.ZipFile(io.BytesIO(workbook))
     members: list[tuple[zipfile.ZipInfo, bytes]] = []
     for info in source.infolist():
         data = source.read(info)
+        if edit is not None:
+            data = edit(info.filename, data)
         if info.filename == member:
             if b"</sheetData>" not in data:
                 raise ValueError(f"{member} has no <sheetData> to fill")

@@ -453,9 +453,9 @@ def _draft_changed(
     plan: _DraftPlan,
     transcripts: dict[str, str],
 ) -> list[Drafted]:
-    """Draft the transcripts the cache could not answer (on both cores for large corpora). Their sentences
-    matched last time are answered from the cache: the codebook is compiled, and spaCy imported, only for
-    sentences that are new."""
+    """Draft the transcripts the cache could not answer (on both cores for large corpora), give their candidates
+    ids and cache them. Their sentences matched last time are answered from the cache: the codebook is
+    compiled, and spaCy imported, only for sentences that are new."""
     from themeflow.ingest.segmenter import Segmenter, simplified_shadow
 
     if not plan.to_draft:
@@ -476,18 +476,9 @@ def _draft_changed(
     known = {tid: candidate_cache.load_sentences(ws.private_dir, plan.cache_key, tid) for tid in ordered}
     shadows = {tid: simplified_shadow(transcripts[tid]) for tid in ordered if tid in transcripts}
     blocks = [plan.to_draft[tid] for tid in ordered]
-    return draft_blocks(blocks, rules, build_matcher, known, shadows, int(settings.get("processes", 2) or 1))
-
-
-def _candidate_rows(
-    ws: Workspace, plan: _DraftPlan, drafted: list[Drafted], transcripts: dict[str, str]
-) -> list[sheet.Row]:
-    """Sheet rows of the cached and newly drafted candidates, in order, with their unit ids; the drafted ones
-    are cached."""
-    entries = {tid: found for tid, (_, found) in plan.cached.items()}
-    for transcript_id, result in zip(sorted(plan.to_draft), drafted, strict=True):
+    drafted = draft_blocks(blocks, rules, build_matcher, known, shadows, int(settings.get("processes", 2) or 1))
+    for transcript_id, result in zip(ordered, drafted, strict=True):
         assign_ids(result.candidates, transcripts.get(transcript_id, ""))
-        entries[transcript_id] = [candidate_cache.candidate_values(c) for c in result.candidates]
         candidate_cache.save(
             ws.private_dir,
             plan.cache_key,
@@ -496,6 +487,17 @@ def _candidate_rows(
             result.candidates,
             result.sentences,
         )
+        result.sentences = {}  # kept in the cache; the main process needs only the candidates
+    return drafted
+
+
+def _candidate_rows(
+    ws: Workspace, plan: _DraftPlan, drafted: list[Drafted], transcripts: dict[str, str]
+) -> list[sheet.Row]:
+    """Sheet rows of the cached and newly drafted candidates (with their unit ids), in order."""
+    entries = {tid: found for tid, (_, found) in plan.cached.items()}
+    for transcript_id, result in zip(sorted(plan.to_draft), drafted, strict=True):
+        entries[transcript_id] = [candidate_cache.candidate_values(c) for c in result.candidates]
     candidate_cache.prune(ws.private_dir, sorted(plan.transcript_keys))
     rows: list[sheet.Row] = []
     for transcript_id in sorted(entries):
@@ -551,12 +553,15 @@ class _SheetWrite:
     codebook_rows: list[sheet.Row]
     codes: list[str]
     code_dir: Path
-    private_copy: Path  # where the bytes written are kept too (see _keep_last_written)
+    private_copy: Path  # where the bytes written are kept too (see _keep_last_written); its folder keeps the
+    # workbook skeleton (see sheet.xlsx_bytes)
 
     def run(self) -> tuple[str, str, Path | None]:
         """(outcome, sha256 of the bytes written, backup): outcome "written", or "saved meanwhile" when someone
         saved the sheet since it was read (then nothing is written: their edits win)."""
-        data = sheet.sheet_bytes(self.path, self.columns, self.rows, self.codebook_rows, self.codes)
+        data = sheet.sheet_bytes(
+            self.path, self.columns, self.rows, self.codebook_rows, self.codes, self.private_copy.parent
+        )
         backup = None
         if self.previous_path is not None:
             if fsio.sha256_file(self.previous_path) != self.read_digest:

@@ -125,11 +125,39 @@ def read_blocks(ingest_dir: Path) -> dict[str, SegmentBlock]:
     return read_blocks_and_digest(ingest_dir)[0]
 
 
+# The segments.csv this process wrote last, so the stage after ingest in the same run (`themeflow run`, a
+# notebook) need not read, hash and cut it again: (ingest folder, the identity of segments.csv and
+# manifest.json when written, sha256 of segments.csv, blocks).
+_WRITTEN: list[tuple[Path, tuple[int, ...], str, dict[str, SegmentBlock]]] = []
+
+
+def _identity(ingest_dir: Path) -> tuple[int, ...]:
+    """What changes when anything rewrites segments.csv or manifest.json (size, inode, modification and
+    change times in ns)."""
+    out: list[int] = []
+    for name in ("segments.csv", "manifest.json"):
+        info = (ingest_dir / name).stat()
+        out += [info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
+    return tuple(out)
+
+
+def remember_written(ingest_dir: Path, digest: str, blocks: dict[str, SegmentBlock]) -> None:
+    """Note that this process just wrote `ingest_dir`'s segments.csv (with this digest and these blocks) and
+    manifest.json."""
+    _WRITTEN[:] = [(ingest_dir.resolve(), _identity(ingest_dir), digest, dict(blocks))]
+
+
 def read_blocks_and_digest(ingest_dir: Path) -> tuple[dict[str, SegmentBlock], str]:
     """`read_blocks`, and the sha256 of the segments.csv they come from (for the reading stage's record)."""
     path = ingest_dir / "segments.csv"
     if not path.exists():
         raise UsageError("no ingested transcripts yet", file=path, hint="run `themeflow ingest` first")
+    if _WRITTEN and _WRITTEN[0][0] == ingest_dir.resolve():
+        try:
+            if _WRITTEN[0][1] == _identity(ingest_dir):
+                return dict(_WRITTEN[0][3]), _WRITTEN[0][2]
+        except OSError:
+            pass
     segments = path.read_bytes()
     digest = fsio.sha256_bytes(segments)
     try:

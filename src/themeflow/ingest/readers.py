@@ -212,24 +212,19 @@ _FREQUENT = frozenset(
 def _common_hanzi() -> frozenset[str]:
     """The most frequent characters, Simplified and Traditional, without shipping a frequency list:
     GB2312 level 1 (3,755 characters, rows 0xB0-0xD7) and Big5's frequently used block (0xA440-0xC67E).
-    Text decoded with the wrong codec is rich in rare characters, kana, Cyrillic or private-use ones."""
-    common: set[str] = set()
-    for code in range(0x4E00, 0xA000):
-        ch = chr(code)
-        try:
-            encoded = ch.encode("gb2312")
-            if 0xB0 <= encoded[0] <= 0xD7:
-                common.add(ch)
-                continue
-        except UnicodeEncodeError:
-            pass
-        try:
-            encoded = ch.encode("big5")
-            if 0xA440 <= int.from_bytes(encoded, "big") <= 0xC67E:
-                common.add(ch)
-        except UnicodeEncodeError:
-            pass
-    return frozenset(common)
+    Text decoded with the wrong codec is rich in rare characters, kana, Cyrillic or private-use ones.
+    Both blocks are decoded whole (byte pairs in code order), not looked up character by character."""
+    gb2312 = bytes(byte for high in range(0xB0, 0xD8) for low in range(0xA1, 0xFF) for byte in (high, low))
+    big5_lows = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
+    big5 = bytes(
+        byte
+        for high in range(0xA4, 0xC7)
+        for low in big5_lows
+        if 0xA440 <= (high << 8 | low) <= 0xC67E
+        for byte in (high, low)
+    )
+    decoded = gb2312.decode("gb2312", errors="replace") + big5.decode("big5", errors="replace")
+    return frozenset(ch for ch in decoded if "\u4e00" <= ch <= "\u9fff")
 
 
 def _plausibility(text: str, limit: int = 4000) -> float:

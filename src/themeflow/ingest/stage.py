@@ -18,7 +18,7 @@ from typing import Any
 from themeflow import __version__, fsio, lock
 from themeflow.errors import InputError, UsageError
 from themeflow.ingest import participants as participants_mod
-from themeflow.ingest.artefacts import SegmentBlock, read_previous, segments_csv
+from themeflow.ingest.artefacts import SegmentBlock, read_previous, remember_written, segments_csv
 from themeflow.ingest.normalize import normalise
 from themeflow.ingest.readers import SUPPORTED_SUFFIXES, Decoded, SourceError, read_source
 from themeflow.ingest.segmenter import (
@@ -607,6 +607,8 @@ def _write(
         fsio.write_if_changed(path, data)
     deps, params = stage_inputs(ws, transcripts_dir, participants_file)
     outs = {lock.relative(path, ws.root): fsio.sha256_bytes(data) for path, data in written.items()}
+    segments_digest = outs[lock.relative(out / "segments.csv", ws.root)]
+    remember_written(out, segments_digest, {t: records[t].segments for t in ordered})
     record = lock.StageRecord(STAGE, params=json.loads(json.dumps(params)), deps=deps, outs=outs)
     # Like every artefact, the record is rewritten only when it changes: a no-op run touches nothing.
     fsio.write_if_changed(out / lock.RECORD_NAME, record.to_json().encode("utf-8"))
