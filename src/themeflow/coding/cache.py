@@ -105,6 +105,11 @@ def load(private_dir: Path, key: str, transcript_ids: list[str]) -> dict[str, tu
     return out
 
 
+def entry_keys(private_dir: Path, key: str, transcript_ids: list[str]) -> dict[str, str]:
+    """transcript_id -> its transcript key, for the entries made with the same global key."""
+    return {tid: transcript for tid, (transcript, _) in load(private_dir, key, transcript_ids).items()}
+
+
 def load_sentences(private_dir: Path, key: str, transcript_id: str) -> dict[str, Matches]:
     """sentence key -> matches, as the last drafting of this transcript found them (same global key)."""
     data = _read_json(_sentences_path(private_dir, transcript_id))

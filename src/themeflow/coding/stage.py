@@ -14,12 +14,12 @@ from themeflow import codebook as codebook_mod
 from themeflow import fsio, lock, sheet
 from themeflow.coding import cache as candidate_cache
 from themeflow.coding import sheet_cache, snapshot
-from themeflow.coding.candidates import CodeRules, Drafted, assign_ids, draft_blocks
+from themeflow.coding.candidates import Candidate, CodeRules, assign_ids, draft_blocks
 from themeflow.coding.matcher import SentenceMatcher, codebook_terms, compile_codebook
 from themeflow.coding.merge import follow_renamed, merge, missing_transcripts
 from themeflow.errors import InputError, Problem
 from themeflow.ingest.artefacts import SegmentBlock, read_blocks_and_digest
-from themeflow.parallel import done, fork_call
+from themeflow.parallel import fork_call
 from themeflow.workspace import Workspace, holds_lock
 
 STAGE = "code"
@@ -415,34 +415,20 @@ def restore_deleted_rows(
 
 
 @dataclass
-class _DraftPlan:
-    """Which transcripts the candidate cache answers and which must be drafted again."""
+class _Drafting:
+    """What the drafting worker did: each transcript's cache key, and the transcripts it drafted (their
+    candidates with ids, now cached); every other transcript's candidates are in the cache under its key."""
 
     cache_key: str
     transcript_keys: dict[str, str]
-    cached: dict[str, tuple[str, list[list[str]]]]  # transcript -> (its key, `cache.candidate_values` rows)
-    to_draft: dict[str, SegmentBlock]
+    drafted: dict[str, list[Candidate]]
 
 
-def _plan_drafting(
-    ws: Workspace, codebook_file: Path, words: Vocabulary, blocks: dict[str, SegmentBlock], transcripts: dict[str, str]
-) -> _DraftPlan:
+def _drafting_key(ws: Workspace, codebook_file: Path, words: Vocabulary) -> str:
     from themeflow.ingest.segmenter import vocabulary_digest
 
     engine = str(ws.section("segmentation").get("engine", "jieba-fast"))
-    key = candidate_cache.global_key(codebook_file.read_bytes(), vocabulary_digest(words), engine)
-    cached = candidate_cache.load(ws.private_dir, key, sorted(blocks))
-    plan = _DraftPlan(key, {}, {}, {})
-    for transcript_id, block in blocks.items():
-        plan.transcript_keys[transcript_id] = candidate_cache.transcript_key(
-            transcripts.get(transcript_id, ""), block.csv_bytes()
-        )
-        hit = cached.get(transcript_id)
-        if hit is not None and hit[0] == plan.transcript_keys[transcript_id]:
-            plan.cached[transcript_id] = hit
-        else:
-            plan.to_draft[transcript_id] = block
-    return plan
+    return candidate_cache.global_key(codebook_file.read_bytes(), vocabulary_digest(words), engine)
 
 
 def _draft_changed(
@@ -450,17 +436,26 @@ def _draft_changed(
     book: codebook_mod.Codebook,
     codebook_file: Path,
     words: Vocabulary,
-    plan: _DraftPlan,
+    cache_key: str,
+    blocks: dict[str, SegmentBlock],
     transcripts: dict[str, str],
-) -> list[Drafted]:
-    """Draft the transcripts the cache could not answer (on both cores for large corpora), give their candidates
-    ids and cache them. Their sentences matched last time are answered from the cache: the codebook is
-    compiled, and spaCy imported, only for sentences that are new."""
+) -> _Drafting:
+    """Draft the transcripts the candidate cache cannot answer (their text or segments changed since they were
+    cached), on both cores for large corpora; give their candidates ids and cache them. Their sentences matched
+    last time are answered from the cache: the codebook is compiled, and spaCy imported, only for sentences
+    that are new. (Runs in a worker while the main process reads the coder sheet.)"""
     from themeflow.ingest.segmenter import Segmenter, simplified_shadow
 
-    if not plan.to_draft:
-        return []
-    if not plan.cached:
+    keys = {
+        tid: candidate_cache.transcript_key(transcripts.get(tid, ""), block.csv_bytes())
+        for tid, block in blocks.items()
+    }
+    cached = candidate_cache.entry_keys(ws.private_dir, cache_key, sorted(blocks))
+    ordered = sorted(tid for tid in blocks if cached.get(tid) != keys[tid])
+    result = _Drafting(cache_key, keys, {})
+    if not ordered:
+        return result
+    if not cached:
         # Entries made with this codebook (and spaCy) exist only when it passed this check before.
         broken = codebook_mod.bad_token_patterns(book)
         if broken:
@@ -472,33 +467,31 @@ def _draft_changed(
         return SentenceMatcher(compile_codebook(book, segmenter.cut))
 
     rules = [CodeRules(code.id, book.theme_of(code.id), code.window) for code in book.codes]
-    ordered = sorted(plan.to_draft)
-    known = {tid: candidate_cache.load_sentences(ws.private_dir, plan.cache_key, tid) for tid in ordered}
+    known = {tid: candidate_cache.load_sentences(ws.private_dir, cache_key, tid) for tid in ordered}
     shadows = {tid: simplified_shadow(transcripts[tid]) for tid in ordered if tid in transcripts}
-    blocks = [plan.to_draft[tid] for tid in ordered]
-    drafted = draft_blocks(blocks, rules, build_matcher, known, shadows, int(settings.get("processes", 2) or 1))
-    for transcript_id, result in zip(ordered, drafted, strict=True):
-        assign_ids(result.candidates, transcripts.get(transcript_id, ""))
+    processes = int(settings.get("processes", 2) or 1)
+    drafted = draft_blocks([blocks[tid] for tid in ordered], rules, build_matcher, known, shadows, processes)
+    for transcript_id, found in zip(ordered, drafted, strict=True):
+        assign_ids(found.candidates, transcripts.get(transcript_id, ""))
         candidate_cache.save(
-            ws.private_dir,
-            plan.cache_key,
-            transcript_id,
-            plan.transcript_keys[transcript_id],
-            result.candidates,
-            result.sentences,
+            ws.private_dir, cache_key, transcript_id, keys[transcript_id], found.candidates, found.sentences
         )
-        result.sentences = {}  # kept in the cache; the main process needs only the candidates
-    return drafted
+        result.drafted[transcript_id] = found.candidates  # their sentences stay in the cache only
+    return result
 
 
-def _candidate_rows(
-    ws: Workspace, plan: _DraftPlan, drafted: list[Drafted], transcripts: dict[str, str]
-) -> list[sheet.Row]:
-    """Sheet rows of the cached and newly drafted candidates (with their unit ids), in order."""
-    entries = {tid: found for tid, (_, found) in plan.cached.items()}
-    for transcript_id, result in zip(sorted(plan.to_draft), drafted, strict=True):
-        entries[transcript_id] = [candidate_cache.candidate_values(c) for c in result.candidates]
-    candidate_cache.prune(ws.private_dir, sorted(plan.transcript_keys))
+def _candidate_rows(ws: Workspace, drafting: _Drafting, transcripts: dict[str, str]) -> list[sheet.Row]:
+    """Sheet rows of every transcript's candidates (with their unit ids), in order: drafted this run, or
+    from the cache."""
+    entries = {tid: [candidate_cache.candidate_values(c) for c in found] for tid, found in drafting.drafted.items()}
+    wanted = sorted(set(drafting.transcript_keys) - set(entries))
+    for transcript_id, (key, found) in candidate_cache.load(ws.private_dir, drafting.cache_key, wanted).items():
+        if key == drafting.transcript_keys[transcript_id]:
+            entries[transcript_id] = found
+    missing = [tid for tid in wanted if tid not in entries]
+    if missing:  # pragma: no cover - the worker found them cached a moment ago, and the workspace is locked
+        raise RuntimeError(f"cached candidates of {', '.join(missing)} disappeared while themeflow was running")
+    candidate_cache.prune(ws.private_dir, sorted(drafting.transcript_keys))
     rows: list[sheet.Row] = []
     for transcript_id in sorted(entries):
         text = transcripts[transcript_id] if entries[transcript_id] else ""
@@ -591,10 +584,10 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     words = vocabulary(ws, codebook_terms(book))  # the user words ingest should have used for this codebook
     blocks, segments_digest = read_blocks_and_digest(ws.ingest_dir)
     transcripts = _read_transcripts(ws)
-    plan = _plan_drafting(ws, codebook_file, words, blocks, transcripts)
-    # Drafting (and importing spaCy for it) runs in a forked worker while this process reads the sheet.
-    draft_args = (ws, book, codebook_file, words, plan, transcripts)
-    drafting = fork_call(_draft_changed, *draft_args) if plan.to_draft else done(_draft_changed, *draft_args)
+    # Deciding what to draft, and drafting it, run in a forked worker while this process reads the sheet.
+    drafting = fork_call(
+        _draft_changed, ws, book, codebook_file, words, _drafting_key(ws, codebook_file, words), blocks, transcripts
+    )
     try:
         known = set(book.code_ids)
         header: list[str] = []
@@ -646,8 +639,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     except BaseException:
         drafting.cancel()  # it writes nothing; this process's error is the one to report
         raise
-    drafted = drafting.result()
-    candidates = _candidate_rows(ws, plan, drafted, transcripts)
+    candidates = _candidate_rows(ws, drafting.result(), transcripts)
     participants = {tid: block.first_row().get("participant_id", "") for tid, block in blocks.items()}
     sheet_name = previous_path.name if previous_path else sheet_path.name
     if previous_path is not None:
