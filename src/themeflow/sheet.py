@@ -634,7 +634,7 @@ def _workbook(
     return out.getvalue(), (wrap.xf_index, top.xf_index)
 
 
-def _column_cells(column: str, rows: list[Row]) -> list[xlsx.Cell]:
+def _column_cells(column: str, rows: list[Row]) -> list[xlsx.Cell] | xlsx.Numbers:
     """A column's cells for the fast path (`_plain_cell` of each, offsets that are plain digits taken as they
     are: most of a sheet's numbers)."""
     values = [row.get(column, "") for row in rows]
@@ -649,6 +649,10 @@ def _column_cells(column: str, rows: list[Row]) -> list[xlsx.Cell]:
             else _plain_cell(column, v)
             for v in values
         ]
+    if all(
+        v.__class__ is str and v.isdigit() and v.isascii() and len(v) < 16 and v[0] != "0" or v == "0" for v in values
+    ):
+        return xlsx.Numbers(values)  # offsets, as %.16G writes them already
     return [
         int(v) if v.__class__ is str and v.isdigit() and v.isascii() and len(v) < 16 else _plain_cell(column, v)
         for v in values

@@ -105,10 +105,18 @@ def columns_xml(columns: Sequence[Sequence[Cell]], styles: Sequence[int], first_
     return "".join(chain.from_iterable(zip(opening, *cells, repeat("</row>", count), strict=True)))
 
 
+class Numbers(list[str]):
+    """A column of numbers given as the text `%.16G` makes of them (a sheet's offsets: "0", "1207"), written as
+    numbers without being parsed and formatted again."""
+
+
 def _column_cells(letter: str, style: int, values: Sequence[Cell], numbers: list[str]) -> list[str]:
     """One column's `<c>` elements, "" for an empty cell."""
-    kinds = set(map(type, values))
     head = f'<c r="{letter}'
+    if isinstance(values, Numbers):
+        number = f'" s="{style}"><v>'
+        return [f"{head}{n}{number}{v}</v></c>" if v else "" for n, v in zip(numbers, values, strict=True)]
+    kinds = set(map(type, values))
     if kinds - _TEXT_KINDS:  # numbers (offsets, scores), perhaps with some text
         number = f'" s="{style}"><v>'
         return [
