@@ -875,3 +875,19 @@ def test_cached_rows_count_only_once_bound_to_the_sheet(runner, workspace_dir: P
     assert sheet_cache.load(private, None) is None
     sheet_cache.bind(private, digest, rows_digest)
     assert sheet_cache.load(private, digest) == (header, rows[:1])
+
+
+def test_the_history_copy_keeps_the_old_sheet_when_the_new_one_is_edited_in_place(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """The copy in history/ shares the old sheet's file (a hard link) and the new sheet is a new file, so even a
+    tool that rewrites units.xlsx in place (openpyxl's save does) leaves the copy as it was."""
+    ws, units = _coded(runner, workspace_dir)
+    before = units.read_bytes()
+    rows = _rows(units)
+    _edit(units, {rows[0]["unit_id"]: {"decision": "accept"}})  # openpyxl: written in place
+    edited = units.read_bytes()
+    assert invoke(runner, "code", "--workspace", ws).exit_code == 0
+    copies = sorted((workspace_dir / "analysis/02-code/history").glob("units-*.xlsx"))
+    assert copies and copies[-1].read_bytes() == edited and edited != before
+    with open(units, "r+b") as handle:  # rewritten in place, as some tools do
+        handle.write(b"PK-damaged")
+    assert copies[-1].read_bytes() == edited

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -63,15 +64,24 @@ def _history_path(code_dir: Path, suffix: str) -> Path:
     return code_dir / "history" / f"units-{max(numbers, default=0) + 1:04d}{suffix}"
 
 
-def _backup(current: Path, code_dir: Path) -> Path:
-    """Copy the sheet into history/ before it is rewritten (once: a run that failed after copying it, or
-    ran again on the same sheet, does not add the same copy twice)."""
-    data = current.read_bytes()
+def _backup(current: Path, code_dir: Path, link: bool = True) -> Path:
+    """Keep the sheet in history/ before it is rewritten (once: a run that failed after keeping it, or ran
+    again on the same sheet, does not add the same copy twice). The copy is a second name for the file (a hard
+    link, where the file system has them): the sheet is then replaced by a new file, never rewritten in place,
+    so the copy keeps its bytes without copying them."""
     same_format = [path for _, path in _history_copies(code_dir) if path.suffix == current.suffix]
-    if same_format and same_format[-1].read_bytes() == data:
-        return same_format[-1]
+    newest = same_format[-1] if same_format else None
+    if newest is not None and newest.stat().st_size == current.stat().st_size:
+        if newest.read_bytes() == current.read_bytes():
+            return newest
     target = _history_path(code_dir, current.suffix)
-    fsio.write_bytes(target, data)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if not link:
+            raise OSError("a copy was asked for")
+        os.link(current, target)
+    except OSError:  # no hard links here (FAT, some network drives): copy the bytes
+        fsio.write_bytes(target, current.read_bytes())
     return target
 
 
@@ -197,7 +207,7 @@ def _keep_last_written(ws: Workspace) -> Path | None:
     kept = _last_written_copy(ws, ws.sheet_path.suffix)
     if not kept.exists():
         return None
-    return _backup(kept, ws.code_dir)
+    return _backup(kept, ws.code_dir, link=False)  # a copy: the private file keeps its own permissions
 
 
 def newly_orphaned(previous: list[sheet.Row], rows: list[sheet.Row], sheet_name: str) -> list[str]:
