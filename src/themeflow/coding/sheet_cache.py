@@ -14,7 +14,6 @@ leaves a cache that is only ignored.
 from __future__ import annotations
 
 import json
-from itertools import chain
 from pathlib import Path
 
 from themeflow import fsio
@@ -22,7 +21,8 @@ from themeflow.sheet import Row
 
 CACHE_FILE = "sheet-rows.json"
 BINDING_FILE = "sheet-rows.sha256"
-FORMAT = 2  # rows as [cells in header order..., row number]
+FORMAT = 3  # the rows column by column (header order, then row numbers), each joined by SEPARATOR when it can be
+SEPARATOR = "\x1f"  # a control character: a cell holds one only if people typed it (then that column is a list)
 
 
 def _path(private_dir: Path, name: str = CACHE_FILE) -> Path:
@@ -30,8 +30,14 @@ def _path(private_dir: Path, name: str = CACHE_FILE) -> Path:
 
 
 def encode(header: list[str], cells: list[tuple[str, ...]]) -> bytes:
-    """The rows file for rows given as `sheet.cells_as_read` gives them."""
-    data = {"format": FORMAT, "header": header, "rows": cells}
+    """The rows file for rows given as `sheet.cells_as_read` gives them. Each column is stored as one string
+    (JSON reads one long string much faster than thousands of short ones), or as a list when a cell of it
+    holds the separator."""
+    columns: list[str | list[str]] = []
+    for values in zip(*cells, strict=True) if cells else [() for _ in range(len(header) + 1)]:
+        joined = SEPARATOR.join(values)
+        columns.append(joined if joined.count(SEPARATOR) == max(len(values) - 1, 0) else list(values))
+    data = {"format": FORMAT, "header": header, "count": len(cells), "columns": columns}
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -60,17 +66,14 @@ def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] |
         data = json.loads(raw)
         if data.get("format") != FORMAT:
             return None
-        header, cells = data["header"], data["rows"]
+        # The file is the one bound to the sheet by its digest: what encode() wrote, so only its shape is checked.
+        header, count = data["header"], data["count"]
         keys = [*header, "_row"]
-        if (
-            not isinstance(cells, list)
-            or set(map(type, header)) - {str}
-            or set(map(type, cells)) - {list}
-            or set(map(len, cells)) - {len(keys)}
-            or set(map(type, chain.from_iterable(cells))) - {str}
-        ):
-            return None  # not what encode() writes
-        return header, [dict(zip(keys, values, strict=False)) for values in cells]  # lengths checked above
+        columns = [value.split(SEPARATOR) if isinstance(value, str) else value for value in data["columns"]]
+        if len(columns) != len(keys) or any(len(column) != count for column in columns if count):
+            return None
+        rows = zip(*columns, strict=True)
+        return header, [dict(zip(keys, values, strict=False)) for values in rows] if count else []  # widths checked
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
