@@ -98,3 +98,21 @@ def test_blocks_ingest_just_wrote_are_reused_only_while_the_file_is_untouched(tm
     blocks, digest = read_blocks_and_digest(path.parent)
     assert digest == sha256_file(path)
     assert any("孤独" in row["text"] for row in blocks["P2_b"].rows)
+
+
+def test_segments_edited_to_the_same_size_are_rebuilt_not_trusted(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A re-run skips hashing segments.csv only while it is the very file the last run wrote (its identity is
+    kept privately); one changed in place, even to the same size, is hashed, found changed and rebuilt."""
+    root = make_workspace(tmp_path / "ws", _texts())
+    assert invoke(runner, "ingest", "--workspace", str(root)).exit_code == 0
+    assert (root / ".themeflow/cache/ingest-outputs.json").exists()
+    segments = root / "analysis/01-ingest/segments.csv"
+    good = segments.read_bytes()
+    position = good.index("孤单".encode())
+    with open(segments, "r+b") as handle:  # in place: same inode, same size
+        handle.seek(position)
+        handle.write("寂寞".encode())
+    assert segments.read_bytes() != good and len(segments.read_bytes()) == len(good)
+    result = invoke(runner, "ingest", "--workspace", str(root), "--json")
+    assert result.exit_code == 0 and '"reused": []' in result.output
+    assert segments.read_bytes() == good

@@ -44,13 +44,16 @@ def relative(path: Path, root: Path) -> str:
         return Path(path).resolve().as_posix()
 
 
-def hash_paths(paths: list[Path], root: Path) -> dict[str, str]:
-    """Hash files (and, for folders, every file inside by relative path and bytes)."""
+def hash_paths(paths: list[Path], root: Path, known: dict[Path, str] | None = None) -> dict[str, str]:
+    """Hash files (and, for folders, every file inside by relative path and bytes). `known`: digests of files
+    the caller has just read and hashed (by path), used instead of reading them again."""
     out: dict[str, str] = {}
+    known = known or {}
     for path in paths:
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(("~$", "."))):
-                out[relative(child, root)] = fsio.sha256_file(child)
+                digest = known.get(child)
+                out[relative(child, root)] = digest if digest is not None else fsio.sha256_file(child)
         elif path.is_file():
             out[relative(path, root)] = fsio.sha256_file(path)
         else:
@@ -58,13 +61,14 @@ def hash_paths(paths: list[Path], root: Path) -> dict[str, str]:
     return out
 
 
-def hash_folder(folder: Path, root: Path) -> dict[str, str]:
-    """One digest for a whole folder (every file's relative path and bytes), under the folder's own name.
+def hash_folder(folder: Path, root: Path, known: dict[Path, str] | None = None) -> dict[str, str]:
+    """One digest for a whole folder (every file's relative path and bytes), under the folder's own name
+    (`known`: see `hash_paths`).
 
     Used where file names themselves may be sensitive (transcripts named after people): the record then
     says that the folder changed, never which names it holds."""
     digest = hashlib.sha256()
-    for path, file_digest in sorted(hash_paths([folder], folder).items()):
+    for path, file_digest in sorted(hash_paths([folder], folder, known).items()):
         digest.update(f"{path}\x1f{file_digest}\n".encode())
     return {relative(folder, root).rstrip("/") + "/": digest.hexdigest() if folder.is_dir() else "missing"}
 

@@ -592,7 +592,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     from themeflow.ingest.stage import vocabulary
 
     words = vocabulary(ws, codebook_terms(book))  # the user words ingest should have used for this codebook
-    blocks, segments_digest = read_blocks_and_digest(ws.ingest_dir)
+    blocks, segments_digest = read_blocks_and_digest(ws.ingest_dir, ws.private_dir / "cache")
     transcripts = _read_transcripts(ws)
     # Deciding what to draft, and drafting it, run in a forked worker while this process reads the sheet.
     drafting = fork_call(

@@ -100,19 +100,52 @@ def outputs_intact(ingest_dir: Path) -> bool:
     return True
 
 
-def read_previous(ingest_dir: Path) -> tuple[dict[str, Any], dict[str, SegmentBlock]]:
+IDENTITIES_FILE = "ingest-outputs.json"  # in the private cache folder: see `remember_identities`
+
+
+def _file_identity(path: Path) -> list[int]:
+    """What changes when anything writes a file: its size, inode, and modification and change times (ns)."""
+    info = path.stat()
+    return [info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def remember_identities(cache_dir: Path, ingest_dir: Path, digests: dict[str, str]) -> None:
+    """Keep, privately, the identity and sha256 of segments.csv and manifest.json as ingest just wrote them, so
+    the next run (or stage) reading them unchanged need not hash them again (`known_digests`)."""
+    data = {name: [*_file_identity(ingest_dir / name), digests[name]] for name in ("segments.csv", "manifest.json")}
+    fsio.write_text(cache_dir / IDENTITIES_FILE, json.dumps(data, sort_keys=True), mode=0o600)
+
+
+def known_digests(cache_dir: Path | None, ingest_dir: Path) -> dict[str, str]:
+    """name -> sha256 of the ingest outputs that are still the files `remember_identities` saw (call after
+    reading them: a file written since has another inode or change time)."""
+    if cache_dir is None:
+        return {}
+    try:
+        data = json.loads((cache_dir / IDENTITIES_FILE).read_bytes())
+        return {
+            name: str(entry[-1])
+            for name, entry in data.items()
+            if name in ("segments.csv", "manifest.json") and entry[:-1] == _file_identity(ingest_dir / name)
+        }
+    except (OSError, ValueError, TypeError, AttributeError, IndexError):
+        return {}
+
+
+def read_previous(ingest_dir: Path, cache_dir: Path | None = None) -> tuple[dict[str, Any], dict[str, SegmentBlock]]:
     """The last run's manifest entries and each transcript's block of segments.csv, when both are exactly what
-    that run wrote (anything else is rebuilt from the sources: a damaged cache is never trusted)."""
+    that run wrote (anything else is rebuilt from the sources: a damaged cache is never trusted). `cache_dir`:
+    the private cache where the last run noted the files' identities (`remember_identities`)."""
     try:
         manifest = (ingest_dir / "manifest.json").read_bytes()
         segments = (ingest_dir / "segments.csv").read_bytes()
     except OSError:
         return {}, {}
     record = lock.read(ingest_dir)
-    if _recorded_digest(record, "manifest.json") != fsio.sha256_bytes(manifest) or _recorded_digest(
-        record, "segments.csv"
-    ) != fsio.sha256_bytes(segments):
-        return {}, {}
+    known = known_digests(cache_dir, ingest_dir)
+    for name, data in (("manifest.json", manifest), ("segments.csv", segments)):
+        if _recorded_digest(record, name) != (known.get(name) or fsio.sha256_bytes(data)):
+            return {}, {}
     try:
         return _cut_blocks(manifest, segments)
     except (ValueError, KeyError, TypeError, AttributeError, csv.Error):
@@ -147,8 +180,9 @@ def remember_written(ingest_dir: Path, digest: str, blocks: dict[str, SegmentBlo
     _WRITTEN[:] = [(ingest_dir.resolve(), _identity(ingest_dir), digest, dict(blocks))]
 
 
-def read_blocks_and_digest(ingest_dir: Path) -> tuple[dict[str, SegmentBlock], str]:
-    """`read_blocks`, and the sha256 of the segments.csv they come from (for the reading stage's record)."""
+def read_blocks_and_digest(ingest_dir: Path, cache_dir: Path | None = None) -> tuple[dict[str, SegmentBlock], str]:
+    """`read_blocks`, and the sha256 of the segments.csv they come from (for the reading stage's record;
+    `cache_dir`: see `read_previous`)."""
     path = ingest_dir / "segments.csv"
     if not path.exists():
         raise UsageError("no ingested transcripts yet", file=path, hint="run `themeflow ingest` first")
@@ -159,7 +193,7 @@ def read_blocks_and_digest(ingest_dir: Path) -> tuple[dict[str, SegmentBlock], s
         except OSError:
             pass
     segments = path.read_bytes()
-    digest = fsio.sha256_bytes(segments)
+    digest = known_digests(cache_dir, ingest_dir).get("segments.csv") or fsio.sha256_bytes(segments)
     try:
         transcripts, blocks = _cut_blocks((ingest_dir / "manifest.json").read_bytes(), segments)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, csv.Error):

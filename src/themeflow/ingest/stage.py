@@ -18,7 +18,13 @@ from typing import Any
 from themeflow import __version__, fsio, lock
 from themeflow.errors import InputError, UsageError
 from themeflow.ingest import participants as participants_mod
-from themeflow.ingest.artefacts import SegmentBlock, read_previous, remember_written, segments_csv
+from themeflow.ingest.artefacts import (
+    SegmentBlock,
+    read_previous,
+    remember_identities,
+    remember_written,
+    segments_csv,
+)
 from themeflow.ingest.normalize import normalise
 from themeflow.ingest.readers import SUPPORTED_SUFFIXES, Decoded, SourceError, read_source
 from themeflow.ingest.segmenter import (
@@ -88,6 +94,7 @@ class IngestResult:
     segments: int = 0
     characters: int = 0
     output_dir: Path | None = None
+    source_digests: dict[Path, str] = field(default_factory=dict, repr=False)  # sha256 of each file read
 
     @property
     def exit_code(self) -> int:
@@ -222,10 +229,12 @@ def codebook_terms(ws: Workspace) -> list[str]:
 
 
 def stage_inputs(
-    ws: Workspace, transcripts_dir: Path, participants_file: Path | None
+    ws: Workspace, transcripts_dir: Path, participants_file: Path | None, known: dict[Path, str] | None = None
 ) -> tuple[dict[str, str], dict[str, Any]]:
+    """The stage's inputs and parameters as its record keeps them (`known`: digests of transcripts this run
+    read, by path)."""
     # The transcripts folder is recorded as one digest: file names may hold names, and the record is shared.
-    deps = lock.hash_folder(transcripts_dir, ws.root)
+    deps = lock.hash_folder(transcripts_dir, ws.root, known)
     if participants_file:
         deps.update(lock.hash_paths([participants_file], ws.root))
     if ws.dictionary_file.exists():
@@ -438,7 +447,7 @@ def run(
     deidentifier = deid.prepare(ws, participants, enabled=bool(deid_settings.get("enabled", True)))
     cache_key = "|".join([__version__, RULES_VERSION, engine_version(engine), vocab, deidentifier.settings_digest()])
 
-    previous_manifest, previous_segments = read_previous(ws.ingest_dir)
+    previous_manifest, previous_segments = read_previous(ws.ingest_dir, ws.private_dir / "cache")
     transcripts_out = ws.ingest_dir / "transcripts"
     records: dict[str, TranscriptRecord] = {}
     pending: list[_Pending] = []
@@ -468,7 +477,7 @@ def run(
             listed_in = participants_file.name if participants_file else "the participants file"
             participant_warning = f"{rel}: participant {participant_id} is not in {listed_in}"
         data = path.read_bytes()
-        digest = fsio.sha256_bytes(data)
+        digest = result.source_digests[path] = fsio.sha256_bytes(data)
         old = previous_manifest.get(transcript_id)
         cached_text = transcripts_out / f"{transcript_id}.txt"
         reusable = (
@@ -605,10 +614,13 @@ def _write(
     )
     for path, data in written.items():
         fsio.write_if_changed(path, data)
-    deps, params = stage_inputs(ws, transcripts_dir, participants_file)
+    deps, params = stage_inputs(ws, transcripts_dir, participants_file, result.source_digests)
     outs = {lock.relative(path, ws.root): fsio.sha256_bytes(data) for path, data in written.items()}
     segments_digest = outs[lock.relative(out / "segments.csv", ws.root)]
     remember_written(out, segments_digest, {t: records[t].segments for t in ordered})
+    manifest_digest = outs[lock.relative(out / "manifest.json", ws.root)]
+    digests = {"segments.csv": segments_digest, "manifest.json": manifest_digest}
+    remember_identities(ws.private_dir / "cache", out, digests)
     record = lock.StageRecord(STAGE, params=json.loads(json.dumps(params)), deps=deps, outs=outs)
     # Like every artefact, the record is rewritten only when it changes: a no-op run touches nothing.
     fsio.write_if_changed(out / lock.RECORD_NAME, record.to_json().encode("utf-8"))
