@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from themeflow.coding.ids import manual_unit_id
 from themeflow.errors import Problem
@@ -262,23 +263,29 @@ def merge(
         counts["new"] += 1
         rows.append(row)
 
-    transcript_order: dict[str, tuple[str, int, str]] = {}
+    return MergeResult(_in_sheet_order(rows), problems, counts)
 
-    def order(r: Row) -> tuple[tuple[str, int, str], int, int, str, str]:
-        transcript_id = r.get("transcript_id", "")
-        place = transcript_order.get(transcript_id)
-        if place is None:
-            place = transcript_order[transcript_id] = sort_key(transcript_id)
-        return (
-            place,
-            _int(r.get("start", "")) or 0,
-            _int(r.get("end", "")) or 0,
-            r.get("code", ""),
-            r.get("unit_id", ""),
+
+def _in_sheet_order(rows: list[Row]) -> list[Row]:
+    """Rows by transcript (P2 before P10), then start, end, code and unit id. (Every re-run sorts every row:
+    the fields are fetched in C, and each transcript's place is worked out once.)"""
+    fields = ("transcript_id", "start", "end", "code", "unit_id")
+    try:
+        values = list(map(itemgetter(*fields), rows))
+    except KeyError:
+        values = [tuple(r.get(field, "") for field in fields) for r in rows]
+    places = {tid: sort_key(tid) for tid in {v[0] for v in values}}
+    keys = [
+        (
+            places[tid],
+            int(start) if start.__class__ is str and start.isdigit() and start.isascii() else (_int(start) or 0),
+            int(end) if end.__class__ is str and end.isdigit() and end.isascii() else (_int(end) or 0),
+            code,
+            unit,
         )
-
-    rows.sort(key=order)
-    return MergeResult(rows, problems, counts)
+        for tid, start, end, code, unit in values
+    ]
+    return [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]
 
 
 def _refreshed(candidate: Row) -> Row:
