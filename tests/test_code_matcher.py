@@ -119,3 +119,15 @@ def test_remembering_matcher_asks_only_about_new_sentences() -> None:
     remembering.match("老句子。", ["老句子", "。"])
     assert asked == ["有朋友。", "老句子。"]
     assert len(remembering.seen) == 3
+
+
+def test_a_regex_that_does_not_compile_is_an_input_error_when_matching_too(segmenter) -> None:  # type: ignore[no-untyped-def]
+    """Loading a codebook checks its regexes, but a re-run with the very codebook it applied last time skips
+    that check: a pattern that no longer compiles (another Python) still ends in a clear error."""
+    from themeflow.errors import InputError
+
+    broken = CODEBOOK.replace('regex: "不(想|愿意)(跟|和).{0,6}(说|讲)"', 'regex: "不(想|愿意"')
+    parsed, problems = codebook_mod.parse(yaml.load(broken, Loader=codebook_mod._LineLoader))
+    assert parsed is not None and not problems
+    with pytest.raises(InputError, match="does not compile"):
+        compile_codebook(parsed, segmenter.cut)

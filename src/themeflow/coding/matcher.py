@@ -74,7 +74,12 @@ def _compile_cues(keywords: list[str], phrases: list[str], patterns: list[Any], 
             source = str(pattern["regex"])
             with warnings.catch_warnings():  # what Python warns about a pattern, `codebook lint` reports
                 warnings.simplefilter("ignore")
-                cues.regexes.append((re.compile(simplified_shadow(source)), source))
+                try:
+                    cues.regexes.append((re.compile(simplified_shadow(source)), source))
+                except re.error as exc:  # loading the codebook checks this; a re-run may have skipped that
+                    from themeflow.errors import InputError
+
+                    raise InputError(f"regex {source!r} does not compile ({exc})") from exc
         elif "tokens" in pattern:
             cues.token_patterns.append(
                 (pattern["tokens"], str(pattern.get("name") or token_pattern_label(pattern["tokens"])))

@@ -234,6 +234,20 @@ def _stop(problems: list[Problem]) -> None:
         raise InputError.from_problems(problems, hint="fix the sheet and run again; nothing was written")
 
 
+def _loaded_before(ws: Workspace, codebook_file: Path) -> bool:
+    """Whether the last code run, with this version of themeflow, applied these very codebook bytes (so its
+    regexes compiled then, and need not be compiled again only to check them)."""
+    from themeflow import __version__
+
+    record = lock.read(ws.code_dir)
+    applied = applied_codebook_path(ws)
+    try:
+        same = applied.read_bytes() == codebook_file.read_bytes()
+    except OSError:
+        return False
+    return same and record is not None and record.tool_version == __version__
+
+
 def applied_codebook_path(ws: Workspace) -> Path:
     return ws.code_dir / APPLIED_CODEBOOK
 
@@ -582,7 +596,7 @@ class _SheetWrite:
 def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     """Draft candidates with the codebook and merge them into the coder sheet (02-code/units.xlsx)."""
     codebook_file = Path(codebook_file) if codebook_file else ws.codebook_file
-    book = codebook_mod.load(codebook_file)
+    book = codebook_mod.load(codebook_file, check_regexes=not _loaded_before(ws, codebook_file))
     sheet_path = ws.sheet_path
     sheet.refuse_if_open(sheet_path)
     fsio.remove_stale_temps(ws.code_dir)
