@@ -258,6 +258,7 @@ def test_candidate_cache_only_accelerates(runner, workspace_dir: Path) -> None: 
     cache = sorted((workspace_dir / ".themeflow/cache/code-candidates").glob("*.json"))
     assert len(cache) == 2 * 2  # two transcripts: candidates and sentences of each
     assert all(oct(path.stat().st_mode & 0o777) == "0o600" for path in cache)
+    assert oct(cache[0].parent.stat().st_mode & 0o777) == "0o700"  # private folders, whatever the umask
     for path in cache:
         path.write_text("{not json", encoding="utf-8")  # damaged: ignored, rebuilt
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
@@ -878,8 +879,8 @@ def test_cached_rows_count_only_once_bound_to_the_sheet(runner, workspace_dir: P
 
 
 def test_the_history_copy_keeps_the_old_sheet_when_the_new_one_is_edited_in_place(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
-    """The copy in history/ shares the old sheet's file (a hard link) and the new sheet is a new file, so even a
-    tool that rewrites units.xlsx in place (openpyxl's save does) leaves the copy as it was."""
+    """The copy in history/ is a copy of the old sheet's bytes, so even a tool that rewrites units.xlsx in place
+    (openpyxl's save does) leaves it as it was."""
     ws, units = _coded(runner, workspace_dir)
     before = units.read_bytes()
     rows = _rows(units)
@@ -888,6 +889,26 @@ def test_the_history_copy_keeps_the_old_sheet_when_the_new_one_is_edited_in_plac
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     copies = sorted((workspace_dir / "analysis/02-code/history").glob("units-*.xlsx"))
     assert copies and copies[-1].read_bytes() == edited and edited != before
+    assert copies[-1].stat().st_nlink == 1 and units.stat().st_nlink == 1  # two files, never one with two names
     with open(units, "r+b") as handle:  # rewritten in place, as some tools do
         handle.write(b"PK-damaged")
     assert copies[-1].read_bytes() == edited
+
+
+def test_a_cache_that_cannot_be_written_never_fails_a_run(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """The private cache only speeds runs up: when it cannot be written (a file where its folder should be),
+    ingest and code still run, and write what a run with a working cache writes."""
+    import shutil
+
+    ws = str(workspace_dir)
+    reference = workspace_dir.parent / "reference"
+    shutil.copytree(workspace_dir, reference)
+    assert invoke(runner, "run", "--workspace", str(reference)).exit_code == 0
+    cache = workspace_dir / ".themeflow/cache"
+    cache.parent.mkdir(exist_ok=True)
+    cache.write_text("not a folder", encoding="utf-8")
+    for _ in range(2):
+        result = invoke(runner, "run", "--workspace", ws)
+        assert result.exit_code == 0, result.output
+    for name in ("01-ingest/segments.csv", "02-code/units.xlsx"):
+        assert (workspace_dir / "analysis" / name).read_bytes() == (reference / "analysis" / name).read_bytes()

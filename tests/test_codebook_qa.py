@@ -155,3 +155,20 @@ def test_a_theme_with_no_children_is_an_error(runner, tmp_path: Path, empty: str
     assert f"book.yaml line {_line_of(text, 'id: T3')}: T3: `children:` is empty" in out
     with pytest.raises(InputError, match="is empty"):
         codebook_mod.load(tmp_path / "book.yaml")
+
+
+def test_patterns_are_checked_as_the_code_stage_matches_them(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Cues match the Simplified shadow of the text, so a regex must compile once its Traditional characters
+    are made Simplified ([爱-鬆] becomes the reversed range [爱-松]); a token pattern's REGEX predicate that does
+    not compile is a pattern error too. Both: the file and line, exit 2, never an internal error."""
+    text = CODEBOOK.replace('regex: "不(想|愿意)(跟|和).{0,6}(说|讲)"', "regex: '[爱-鬆]'").replace(
+        '{ORTH: "陪"}', '{TEXT: {REGEX: "(一"}}'
+    )
+    path = _write(tmp_path, text)
+    result = invoke(runner, "codebook", "lint", str(path))
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert f"book.yaml line {_line_of(text, '[爱-鬆]')}: T1.2: regex '[爱-鬆]' does not compile" in out
+    assert "made Simplified" in out
+    assert f"book.yaml line {_line_of(text, 'REGEX')}: T2.1: token pattern" in out
+    assert "internal error" not in out

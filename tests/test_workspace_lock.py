@@ -63,3 +63,21 @@ def test_a_sheet_saved_during_the_run_is_not_overwritten(
         before_run = units.read_bytes()
         coding.run(workspace.load(root))
     assert units.read_bytes() != before_run  # the coder's bytes are there, untouched by themeflow
+
+
+def test_temporary_files_of_a_killed_run_go_when_the_next_run_takes_the_lock(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """Atomic writes leave `.<name>.<random>.tmp` beside a file when the run is killed; the next command that
+    writes the workspace removes them from every folder themeflow writes (a half file never stays around in
+    the shareable analysis/ folder)."""
+    ws = str(workspace_dir)
+    assert invoke(runner, "run", "--workspace", ws).exit_code == 0
+    leftovers = [
+        workspace_dir / "analysis/01-ingest/.segments.csv.a1b2c3.tmp",
+        workspace_dir / "analysis/01-ingest/transcripts/.P1_a.txt.a1b2c3.tmp",
+        workspace_dir / "analysis/04-themes/.report.html.a1b2c3.tmp",
+        workspace_dir / ".themeflow/cache/.sheet-rows.json.a1b2c3.tmp",
+    ]
+    for path in leftovers:
+        path.write_text("half", encoding="utf-8")
+    assert invoke(runner, "ingest", "--workspace", ws).exit_code == 0
+    assert not [path for path in leftovers if path.exists()]

@@ -438,13 +438,21 @@ def _regex_verdict(source: str) -> tuple[str | None, list[str]]:
     """Why a regex does not compile (None when it does), and what Python warns about it (e.g. "possible nested
     set" for a POSIX class like [[:alpha:]], which Python does not have). The warnings are kept, not shown: they
     would print a Python source path."""
+    from themeflow.ingest.segmenter import simplified_shadow
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             re.compile(source)
         except re.error as exc:
             return str(exc), []
-    return None, [str(w.message) for w in caught]
+        shadow = simplified_shadow(source)  # what the code stage matches with (Simplified text)
+        if shadow != source:
+            try:
+                re.compile(shadow)
+            except re.error as exc:
+                return f"{exc}, once its Traditional characters are made Simplified: {shadow!r}", []
+    return None, list(dict.fromkeys(str(w.message) for w in caught))
 
 
 def _regex_verdicts(book: Codebook) -> list[tuple[Node, str, int | None, str | None, list[str]]]:
@@ -489,12 +497,15 @@ def bad_token_patterns(book: Codebook) -> list[Problem]:
     from spacy.matcher import Matcher
     from spacy.vocab import Vocab
 
+    from themeflow.coding.matcher import shadow_pattern
+
     matcher = Matcher(Vocab(), validate=True)
     out: list[Problem] = []
     for number, (code, cue, line) in enumerate(patterns):
         try:
             matcher.add(f"p{number}", [cue["tokens"]])
-        except (ValueError, TypeError) as exc:  # spaCy's MatchPatternError is a ValueError
+            matcher.add(f"s{number}", [shadow_pattern(cue["tokens"])])  # as the code stage matches it
+        except (ValueError, TypeError, re.error) as exc:  # spaCy's MatchPatternError is a ValueError
             detail = str(exc).strip().splitlines()[-1].strip("- ")
             out.append(
                 Problem(f"{code.id}: token pattern {cue['tokens']} is not a valid spaCy pattern ({detail})", line=line)

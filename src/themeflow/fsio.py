@@ -37,9 +37,11 @@ def atomic_path(target: Path, mode: int | None = None) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if mode is not None and not mode & 0o077:
-        # A private file lives in a private folder (.themeflow/ and its cache/), whatever the umask.
-        for folder in (target.parent, target.parent.parent):
-            if folder.name == ".themeflow" or folder.parent.name == ".themeflow":
+        # A private file lives in private folders (.themeflow/ and every folder in it), whatever the umask.
+        parents = list(target.parents)
+        names = [folder.name for folder in parents]
+        if ".themeflow" in names:
+            for folder in parents[: names.index(".themeflow") + 1]:
                 os.chmod(folder, 0o700)
     if mode is None:
         # A file people made read-only (or shared with their group) keeps its permissions when rewritten.
@@ -87,14 +89,35 @@ def write_if_changed(target: Path, data: bytes, mode: int | None = None) -> bool
     return True
 
 
+def write_private_cache(target: Path, data: bytes, only_if_changed: bool = False) -> bool:
+    """Write a private file that only speeds runs up or keeps a spare copy (mode 0600, atomically); False when
+    it cannot be written (a read-only or damaged cache folder): such a file never fails a run."""
+    try:
+        if only_if_changed:
+            write_if_changed(target, data, mode=0o600)
+        else:
+            write_bytes(target, data, mode=0o600)
+    except OSError:
+        return False
+    return True
+
+
+def forget_private_cache(*paths: Path) -> None:
+    """Delete private cache files, as far as the file system lets us (see `write_private_cache`)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
 def remove_stale_temps(directory: Path) -> list[Path]:
     """Delete temporary files a killed run left behind (`.<name>.<random>.tmp`)."""
     directory = Path(directory)
     removed = []
     if directory.is_dir():
         for leftover in directory.glob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
-            removed.append(leftover)
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+                removed.append(leftover)
     return removed
 
 

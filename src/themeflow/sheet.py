@@ -544,10 +544,9 @@ def _skeleton(
             pass
     data, styles = _workbook(columns, [{}] * _SKELETON_ROWS, codebook_rows, codes, _SKELETON_ROWS, write_rows=False)
     if path is not None:
-        for older in path.parent.glob("sheet-skeleton-*.json"):
-            older.unlink(missing_ok=True)
+        fsio.forget_private_cache(*path.parent.glob("sheet-skeleton-*.json"))
         record = {"key": key, "styles": list(styles), "workbook": base64.b64encode(data).decode("ascii")}
-        fsio.write_text(path, json.dumps(record, ensure_ascii=False), mode=0o600)
+        fsio.write_private_cache(path, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return data, styles
 
 

@@ -365,6 +365,7 @@ def exclusive(ws: Workspace) -> Iterator[None]:
                 hint="wait for it to finish, then run this command again (nothing was written)",
             ) from None
         _HELD[key] = 1
+        _remove_stale_temps(ws)
         try:
             yield
         finally:
@@ -372,6 +373,24 @@ def exclusive(ws: Workspace) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         os.close(handle)
+
+
+def _remove_stale_temps(ws: Workspace) -> None:
+    """Temporary files a killed run left beside the files it was writing (atomic writes: the files themselves are
+    whole). Whoever holds the lock is the only writer, so they can go."""
+    cache = ws.private_dir / "cache"
+    for folder in (
+        ws.ingest_dir,
+        ws.ingest_dir / "transcripts",
+        ws.code_dir,
+        ws.code_dir / "history",
+        ws.agree_dir,
+        ws.themes_dir,
+        ws.private_dir,
+        cache,
+        cache / "code-candidates",
+    ):
+        fsio.remove_stale_temps(folder)
 
 
 def holds_lock(function: Callable[..., T]) -> Callable[..., T]:

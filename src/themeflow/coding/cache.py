@@ -144,17 +144,14 @@ def save(
         (_sentences_path(private_dir, transcript_id), {"global": key, "sentences": found}),
         (_entry_path(private_dir, transcript_id), entry),
     ):
-        fsio.write_text(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")), mode=0o600)
+        fsio.write_private_cache(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def prune(private_dir: Path, transcript_ids: list[str]) -> None:
     """Forget transcripts that are no longer ingested (and the single-file cache of earlier versions)."""
-    (private_dir / "cache" / LEGACY_FILE).unlink(missing_ok=True)
+    fsio.forget_private_cache(private_dir / "cache" / LEGACY_FILE)
     folder = _folder(private_dir)
     if not folder.is_dir():
         return
-    fsio.remove_stale_temps(folder)  # left by a killed run
     keep = {_stem(t) for t in transcript_ids}
-    for path in folder.glob("*.json"):
-        if path.name.split(".", 1)[0] not in keep:
-            path.unlink(missing_ok=True)
+    fsio.forget_private_cache(*(path for path in folder.glob("*.json") if path.name.split(".", 1)[0] not in keep))

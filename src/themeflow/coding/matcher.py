@@ -189,7 +189,7 @@ class _SpacyTokenMatcher:
             code = codes[index]
             for veto, cue_set in ((False, code.cues), (True, code.exclude)):
                 for number, (pattern, cue) in enumerate(cue_set.token_patterns):
-                    shadow = _shadow_pattern(pattern)
+                    shadow = shadow_pattern(pattern)
                     anchors = _anchor_strings(shadow)
                     if anchors is None:
                         self.anchors = None
@@ -211,7 +211,7 @@ class _SpacyTokenMatcher:
         for key, pattern, label in self.patterns:
             try:
                 matcher.add(key, [pattern])
-            except (ValueError, TypeError) as exc:  # spaCy's MatchPatternError is a ValueError
+            except (ValueError, TypeError, re.error) as exc:  # spaCy's MatchPatternError is a ValueError
                 from themeflow.errors import InputError
 
                 first = str(exc).strip().splitlines()[-1].strip("- ")
@@ -302,7 +302,7 @@ def _anchor_strings(pattern: list[dict[str, Any]]) -> set[str] | None:
     return None
 
 
-def _shadow_pattern(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def shadow_pattern(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Simplified shadow of the strings inside a token pattern, so it matches the shadow tokens."""
 
     def convert(value: Any) -> Any:

@@ -41,16 +41,20 @@ def encode(header: list[str], cells: list[tuple[str, ...]]) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def prepare(private_dir: Path, encoded: bytes) -> str:
-    """Write the rows file (before the sheet they stand for is written); returns its digest for `bind`."""
-    fsio.write_bytes(_path(private_dir), encoded, mode=0o600)
+def prepare(private_dir: Path, encoded: bytes) -> str | None:
+    """Write the rows file (before the sheet they stand for is written); returns its digest for `bind` (None
+    when the cache cannot be written)."""
+    if not fsio.write_private_cache(_path(private_dir), encoded):
+        return None
     return fsio.sha256_bytes(encoded)
 
 
 def bind(private_dir: Path, sheet_digest: str, rows_digest: str) -> None:
-    """Record that the rows file with `rows_digest` is the sheet whose bytes have `sheet_digest`."""
-    record = json.dumps({"sheet": sheet_digest, "rows": rows_digest})
-    fsio.write_text(_path(private_dir, BINDING_FILE), record, mode=0o600)
+    """Record that the rows file with `rows_digest` is the sheet whose bytes have `sheet_digest` (or, when
+    that cannot be written, forget the cache: an older binding must not stand for this sheet)."""
+    record = json.dumps({"sheet": sheet_digest, "rows": rows_digest}).encode("utf-8")
+    if not fsio.write_private_cache(_path(private_dir, BINDING_FILE), record):
+        remove(private_dir)
 
 
 def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] | None:
@@ -80,5 +84,4 @@ def load(private_dir: Path, digest: str | None) -> tuple[list[str], list[Row]] |
 
 def remove(private_dir: Path) -> None:
     """Forget the cached rows (the sheet just written could not be cached)."""
-    for name in (BINDING_FILE, CACHE_FILE):
-        _path(private_dir, name).unlink(missing_ok=True)
+    fsio.forget_private_cache(*(_path(private_dir, name) for name in (BINDING_FILE, CACHE_FILE)))

@@ -48,4 +48,4 @@ def encode(rows: list[Row]) -> str:
 
 def save(private_dir: Path, encoded: str) -> None:
     """Remember what `encode` made of the rows just written."""
-    fsio.write_text(private_dir / "cache" / SNAPSHOT_FILE, encoded, mode=0o600)
+    fsio.write_private_cache(private_dir / "cache" / SNAPSHOT_FILE, encoded.encode("utf-8"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -64,24 +63,17 @@ def _history_path(code_dir: Path, suffix: str) -> Path:
     return code_dir / "history" / f"units-{max(numbers, default=0) + 1:04d}{suffix}"
 
 
-def _backup(current: Path, code_dir: Path, link: bool = True) -> Path:
-    """Keep the sheet in history/ before it is rewritten (once: a run that failed after keeping it, or ran
-    again on the same sheet, does not add the same copy twice). The copy is a second name for the file (a hard
-    link, where the file system has them): the sheet is then replaced by a new file, never rewritten in place,
-    so the copy keeps its bytes without copying them."""
+def _backup(current: Path, code_dir: Path) -> Path:
+    """Copy the sheet into history/ before it is rewritten (once: a run that failed after copying it, or
+    ran again on the same sheet, does not add the same copy twice). Always a copy of the bytes: a second name
+    for the same file would change with it if the sheet were then saved in place."""
+    data = current.read_bytes()
     same_format = [path for _, path in _history_copies(code_dir) if path.suffix == current.suffix]
     newest = same_format[-1] if same_format else None
-    if newest is not None and newest.stat().st_size == current.stat().st_size:
-        if newest.read_bytes() == current.read_bytes():
-            return newest
+    if newest is not None and newest.stat().st_size == len(data) and newest.read_bytes() == data:
+        return newest
     target = _history_path(code_dir, current.suffix)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if not link:
-            raise OSError("a copy was asked for")
-        os.link(current, target)
-    except OSError:  # no hard links here (FAT, some network drives): copy the bytes
-        fsio.write_bytes(target, current.read_bytes())
+    fsio.write_bytes(target, data)
     return target
 
 
@@ -207,7 +199,7 @@ def _keep_last_written(ws: Workspace) -> Path | None:
     kept = _last_written_copy(ws, ws.sheet_path.suffix)
     if not kept.exists():
         return None
-    return _backup(kept, ws.code_dir, link=False)  # a copy: the private file keeps its own permissions
+    return _backup(kept, ws.code_dir)
 
 
 def newly_orphaned(previous: list[sheet.Row], rows: list[sheet.Row], sheet_name: str) -> list[str]:
@@ -588,7 +580,7 @@ class _SheetWrite:
                     return "read-only", "", None  # people made it read-only to keep it as it is
                 backup = _backup(self.previous_path, self.code_dir)
         fsio.write_if_changed(self.path, data)
-        fsio.write_if_changed(self.private_copy, data, mode=0o600)
+        fsio.write_private_cache(self.private_copy, data, only_if_changed=True)
         return "written", fsio.sha256_bytes(data), backup
 
 
@@ -599,7 +591,6 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     book = codebook_mod.load(codebook_file, check_regexes=not _loaded_before(ws, codebook_file))
     sheet_path = ws.sheet_path
     sheet.refuse_if_open(sheet_path)
-    fsio.remove_stale_temps(ws.code_dir)
     previous_path = sheet_path if sheet_path.exists() else None
     if previous_path is None and _other_format(sheet_path).exists():
         previous_path = _other_format(sheet_path)  # sheet_format changed: carry the sheet over, never both

@@ -113,7 +113,7 @@ def remember_identities(cache_dir: Path, ingest_dir: Path, digests: dict[str, st
     """Keep, privately, the identity and sha256 of segments.csv and manifest.json as ingest just wrote them, so
     the next run (or stage) reading them unchanged need not hash them again (`known_digests`)."""
     data = {name: [*_file_identity(ingest_dir / name), digests[name]] for name in ("segments.csv", "manifest.json")}
-    fsio.write_text(cache_dir / IDENTITIES_FILE, json.dumps(data, sort_keys=True), mode=0o600)
+    fsio.write_private_cache(cache_dir / IDENTITIES_FILE, json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
 def known_digests(cache_dir: Path | None, ingest_dir: Path) -> dict[str, str]:
