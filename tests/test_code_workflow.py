@@ -912,3 +912,27 @@ def test_a_cache_that_cannot_be_written_never_fails_a_run(runner, workspace_dir:
         assert result.exit_code == 0, result.output
     for name in ("01-ingest/segments.csv", "02-code/units.xlsx"):
         assert (workspace_dir / "analysis" / name).read_bytes() == (reference / "analysis" / name).read_bytes()
+
+
+def test_a_missing_ingested_text_is_named_and_run_writes_it_again(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """The normalised texts are the offset base: `code` without one stops with a clear error, and `run` sees
+    ingest as stale and writes it again."""
+    ws = str(workspace_dir)
+    assert invoke(runner, "run", "--workspace", ws).exit_code == 0
+    text = workspace_dir / "analysis/01-ingest/transcripts/P2_b.txt"
+    kept = text.read_bytes()
+    text.unlink()
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 2 and "P2_b" in result.output and "Traceback" not in result.output
+    assert invoke(runner, "run", "--workspace", ws).exit_code == 0
+    assert text.read_bytes() == kept
+
+
+def test_a_csv_sheet_cell_with_a_lone_carriage_return_reads_back(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    from themeflow import sheet
+
+    rows = [{"unit_id": "u0123456789", "memo": "第一行\r第二行", "text": "一句话"}]
+    path = workspace_dir / "units.csv"
+    path.write_bytes(sheet.csv_bytes(["unit_id", "text", "memo"], rows))
+    _, back = sheet.read_rows(path)
+    assert [(r["unit_id"], r["memo"]) for r in back] == [("u0123456789", "第一行\r第二行")]

@@ -348,3 +348,16 @@ def test_quiet_status_prints_only_what_is_not_fresh_and_init_speaks_json(tmp_pat
     quiet = runner.invoke(app, ["status", "--quiet", "--workspace", str(tmp_path / "ws")])
     assert quiet.exit_code == 0
     assert "ingest: not run" in quiet.output and "Coder progress" not in quiet.output
+
+
+def test_run_with_a_broken_codebook_writes_nothing(tmp_path: Path) -> None:
+    """`run` checks the codebook before ingest: a codebook `code` would refuse stops it with the file and line,
+    exit 2, before stage 01 writes anything."""
+    import conftest
+
+    broken = conftest.CODEBOOK.replace('- tokens: [{ORTH: "陪"}, {ORTH: "他"}]', "- tokens: 5")
+    assert broken != conftest.CODEBOOK
+    root = conftest.make_workspace(tmp_path / "ws", codebook=broken)
+    result = conftest.invoke(CliRunner(), "run", "--workspace", str(root))
+    assert result.exit_code == 2 and "test.yaml" in result.output
+    assert not (root / "analysis/01-ingest/segments.csv").exists()

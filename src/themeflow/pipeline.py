@@ -133,7 +133,12 @@ def run(
 ) -> RunResult:
     """Run ingest → code → themes, each only when stale (or all with `force`). `on_step` hears about each
     stage before it runs (action and reasons) so a caller can say why while the work happens. Staleness is
-    judged just before each stage, after the stages before it have run."""
+    judged just before each stage, after the stages before it have run. A codebook the code stage could not
+    load stops the run before any stage writes."""
+    if "code" in stages and ws.codebook_file.exists():
+        from themeflow import codebook as codebook_mod
+
+        codebook_mod.load(ws.codebook_file)  # raises InputError (file, line) for what `themeflow code` would refuse
     result = RunResult()
     for stage in stages:
         reasons = stage_reasons(ws, stage)

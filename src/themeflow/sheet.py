@@ -423,7 +423,9 @@ def write(path: Path, columns: list[str], rows: list[Row], codebook_rows: list[R
 
 def csv_bytes(columns: list[str], rows: list[Row]) -> bytes:
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
+    # Lines end in CRLF (as Excel writes them): the csv module quotes a cell holding any character of the line
+    # ending, so a cell holding a lone \r (a memo pasted from an old Mac file) still reads back whole.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([row.get(c, "") for c in columns])
@@ -532,7 +534,10 @@ def _skeleton(
     indexes of wrapped and top-aligned cells; from `cache` when made there before with the same XlsxWriter."""
     from importlib.metadata import version
 
-    key = json.dumps([SKELETON_FORMAT, version("xlsxwriter"), columns, codebook_rows, codes], ensure_ascii=False)
+    from themeflow import __version__
+
+    made_by = [SKELETON_FORMAT, __version__, version("xlsxwriter")]
+    key = json.dumps([*made_by, columns, codebook_rows, codes], ensure_ascii=False)
     path = None
     if cache is not None:
         path = cache / f"sheet-skeleton-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}.json"

@@ -95,7 +95,10 @@ def guarded(action: Callable[[], T]) -> T:
             traceback.print_exc()
         raise typer.Exit(code=exc.exit_code) from None
     except KeyboardInterrupt:
-        err_console.print("interrupted: nothing was written half-way", markup=False)
+        err_console.print(
+            "interrupted: no file was left half-written (each is as it was, or as written); run the command again",
+            markup=False,
+        )
         raise typer.Exit(code=130) from None
     except typer.Exit:
         raise

@@ -29,17 +29,24 @@ LEGACY_FILE = "code-candidates.json"  # one file for every transcript (themeflow
 DRAFT_VERSION = "5"
 
 
+# The libraries whose versions decide what a codebook matches: spaCy (its Matcher, and which token patterns it
+# accepts), OpenCC (the Simplified shadow cues match), RE2 (the regex set) and jieba (how phrases are cut).
+MATCHING_LIBRARIES = ("spacy", "OpenCC", "google-re2", "jieba", "jieba-fast-dat")
+
+
 def global_key(codebook_bytes: bytes, vocabulary: str, engine: str) -> str:
-    """What every transcript's candidates depend on. spaCy's version is in it: the Matcher's behaviour, and
-    which token patterns it accepts, are spaCy's (see `codebook.bad_token_patterns`)."""
+    """What every transcript's candidates depend on: the codebook, the user vocabulary, the segmenter, and the
+    versions of themeflow and of the libraries matching uses."""
     from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        spacy_version = version("spacy")
-    except PackageNotFoundError:  # pragma: no cover - spaCy is a dependency
-        spacy_version = "none"
+    versions = []
+    for name in MATCHING_LIBRARIES:
+        try:
+            versions.append(f"{name} {version(name)}")
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            versions.append(f"{name} none")
     digest = hashlib.sha256()
-    for part in (__version__, DRAFT_VERSION, spacy_version, vocabulary, engine):
+    for part in (__version__, DRAFT_VERSION, *versions, vocabulary, engine):
         digest.update(hashlib.sha256(part.encode()).digest())
     digest.update(hashlib.sha256(codebook_bytes).digest())
     return digest.hexdigest()

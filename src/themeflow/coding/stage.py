@@ -452,7 +452,6 @@ def _draft_changed(
     book: codebook_mod.Codebook,
     codebook_file: Path,
     words: Vocabulary,
-    cache_key: str,
     blocks: dict[str, SegmentBlock],
     transcripts: dict[str, str],
 ) -> _Drafting:
@@ -462,6 +461,7 @@ def _draft_changed(
     that are new. (Runs in a worker while the main process reads the coder sheet.)"""
     from themeflow.ingest.segmenter import Segmenter, simplified_shadow
 
+    cache_key = _drafting_key(ws, codebook_file, words)
     keys = {
         tid: candidate_cache.transcript_key(transcripts.get(tid, ""), block.csv_bytes())
         for tid, block in blocks.items()
@@ -599,10 +599,14 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     words = vocabulary(ws, codebook_terms(book))  # the user words ingest should have used for this codebook
     blocks, segments_digest = read_blocks_and_digest(ws.ingest_dir, ws.private_dir / "cache")
     transcripts = _read_transcripts(ws)
+    missing = sorted(set(blocks) - set(transcripts))
+    if missing:
+        raise InputError(
+            f"the ingested text of {_first_few(missing)} is missing from analysis/01-ingest/transcripts/",
+            hint="run `themeflow ingest` (or `themeflow run`): it writes them again",
+        )
     # Deciding what to draft, and drafting it, run in a forked worker while this process reads the sheet.
-    drafting = fork_call(
-        _draft_changed, ws, book, codebook_file, words, _drafting_key(ws, codebook_file, words), blocks, transcripts
-    )
+    drafting = fork_call(_draft_changed, ws, book, codebook_file, words, blocks, transcripts)
     try:
         known = set(book.code_ids)
         header: list[str] = []

@@ -266,7 +266,23 @@ def skipped_last_time(ws: Workspace) -> dict[str, str]:
 def stale_reasons(ws: Workspace) -> list[str]:
     participants = ws.participants_file if ws.participants_file.exists() else None
     deps, params = stage_inputs(ws, ws.transcripts_dir, participants)
-    return lock.stale_reasons(lock.read(ws.ingest_dir), deps, params, ws.root)
+    reasons = lock.stale_reasons(lock.read(ws.ingest_dir), deps, params, ws.root)
+    return reasons or missing_texts(ws)
+
+
+def missing_texts(ws: Workspace) -> list[str]:
+    """Ingested transcripts whose normalised text (the offset base, not in the stage record) is gone."""
+    try:
+        manifest = json.loads((ws.ingest_dir / "manifest.json").read_text(encoding="utf-8"))
+        ingested = list(manifest.get("transcripts", {}))
+    except (OSError, ValueError, AttributeError):
+        return []
+    folder = ws.ingest_dir / "transcripts"
+    return [
+        f"{lock.relative(folder / f'{tid}.txt', ws.root)} is missing"
+        for tid in ingested
+        if not (folder / f"{tid}.txt").exists()
+    ]
 
 
 @dataclass
