@@ -132,15 +132,18 @@ class Deidentifier:
             return
         wanted = set(transcript_ids)
         rows = [
-            r
-            for r in redactions_mod.read(self.ingest_dir)
-            if r["transcript_id"] in wanted and r["transcript_id"] not in self._applied
+            values
+            for values in redactions_mod.read_values(self.ingest_dir)
+            if values[0] in wanted and values[0] not in self._applied
         ]
-        rows += [r for tid, applied in self._applied.items() if tid in wanted for r in applied]
+        columns = redactions_mod.COLUMNS
+        rows += [
+            [str(r[c]) for c in columns] for tid, applied in self._applied.items() if tid in wanted for r in applied
+        ]
         if self.key.rows or self.key_path.exists():
             key_mod.write(self.key_path, self.key)
             ensure_gitignore(self.root)
-        fsio.write_if_changed(path, redactions_mod.csv_bytes(rows))
+        fsio.write_if_changed(path, redactions_mod.values_csv_bytes(rows))
 
 
 def name_kind(name: str) -> str:
