@@ -936,3 +936,47 @@ def test_a_csv_sheet_cell_with_a_lone_carriage_return_reads_back(runner, workspa
     path.write_bytes(sheet.csv_bytes(["unit_id", "text", "memo"], rows))
     _, back = sheet.read_rows(path)
     assert [(r["unit_id"], r["memo"]) for r in back] == [("u0123456789", "第一行\r第二行")]
+
+
+def test_a_long_sheet_made_in_two_processes_is_the_same_sheet(runner, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past SPLIT_ROWS rows the main process makes the XML of the last rows while the worker makes the rest:
+    the sheet is byte for byte the one a single process makes."""
+    import shutil
+
+    from themeflow.coding import stage as coding_stage
+
+    sheets = []
+    for split_rows in (10**9, 2):
+        monkeypatch.setattr(coding_stage, "SPLIT_ROWS", split_rows)
+        root = make_workspace(tmp_path / f"ws{split_rows}")
+        assert invoke(runner, "run", "--workspace", str(root)).exit_code == 0
+        shutil.rmtree(root / ".themeflow/cache")  # the second run writes the sheet again, from the file
+        assert invoke(runner, "code", "--workspace", str(root)).exit_code == 0
+        sheets.append((root / "analysis/02-code/units.xlsx").read_bytes())
+    assert sheets[0] == sheets[1]
+
+
+def test_a_main_process_failing_while_making_the_last_rows_writes_nothing(
+    runner, workspace_dir: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The worker waits for the last rows' XML; when the main process fails before sending it, the worker stops
+    too (it never writes a sheet without them) and the error is the main process's."""
+    from themeflow import sheet as sheet_mod
+    from themeflow.coding import stage as coding_stage
+
+    ws, units = _coded(runner, workspace_dir)
+    rows = _rows(units)
+    _edit(units, {rows[0]["unit_id"]: {"decision": "accept"}})
+    before = units.read_bytes()
+    monkeypatch.setattr(coding_stage, "SPLIT_ROWS", 2)
+    real = sheet_mod.rows_xml
+
+    def failing(columns, rows, styles, first):  # type: ignore[no-untyped-def]
+        if first > 0:
+            raise RuntimeError("the main process failed")
+        return real(columns, rows, styles, first)
+
+    monkeypatch.setattr(sheet_mod, "rows_xml", failing)
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 3 and "the main process failed" in result.output  # an internal error, reported
+    assert units.read_bytes() == before

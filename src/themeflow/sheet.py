@@ -15,6 +15,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -479,21 +480,59 @@ def xlsx_bytes(
     Rows of text and numbers only (the usual case) are spliced into a workbook XlsxWriter wrote without them
     (see xlsx.py). That workbook depends on the rows only through their count, so it is made for one row and
     set to the real count (`_for_row_count`); with `skeleton_cache` (a private folder) it is kept there, and a
-    re-run with the same columns and codebook does not need XlsxWriter at all."""
-    if not rows or any(row.get(TYPES_KEY) for row in rows):
+    re-run with the same columns and codebook does not need XlsxWriter at all. (`fast_plan`, `rows_xml` and
+    `assemble` are the same in steps, for callers that make the rows' XML in pieces.)"""
+    plan = fast_plan(columns, rows, codebook_rows, codes, skeleton_cache)
+    if plan is None:
         return _workbook(columns, rows, codebook_rows, codes, len(rows), write_rows=True)[0]
+    return assemble(plan, columns, rows, codebook_rows, codes, [rows_xml(columns, rows, plan.styles, 0)])
+
+
+@dataclass(frozen=True)
+class FastPlan:
+    """What splicing rows into a workbook needs besides the rows: XlsxWriter's skeleton, the format index of
+    each column's cells, and how many dropdown columns the skeleton has."""
+
+    skeleton: bytes
+    styles: list[int]
+    dropdowns: int
+
+
+def fast_plan(
+    columns: list[str], rows: list[Row], codebook_rows: list[Row], codes: list[str], skeleton_cache: Path | None
+) -> FastPlan | None:
+    """The fast path's plan, or None when XlsxWriter must write the rows itself (none, or people's cells that
+    are dates, numbers or booleans)."""
+    if not rows or any(row.get(TYPES_KEY) for row in rows):
+        return None
     skeleton, (wrap, top) = _skeleton(columns, codebook_rows, codes, skeleton_cache)
     styles = [wrap if name in WRAPPED else top for name in columns]
     dropdowns = int("decision" in columns) + int("final_code" in columns and bool(codes))
-    cells = [_column_cells(column, rows) for column in columns]
+    return FastPlan(skeleton, styles, dropdowns)
+
+
+def rows_xml(columns: list[str], rows: list[Row], styles: list[int], first: int) -> str:
+    """The worksheet XML of `rows`, the first of which is data row `first` (0-based; sheet row `first` + 2)."""
+    return xlsx.columns_xml([_column_cells(column, rows) for column in columns], styles, first + 2, len(rows))
+
+
+def assemble(
+    plan: FastPlan,
+    columns: list[str],
+    rows: list[Row],
+    codebook_rows: list[Row],
+    codes: list[str],
+    pieces: list[str | bytes],
+) -> bytes:
+    """The workbook with `pieces` (the XML of all `rows`, in order; bytes are UTF-8) as its data rows."""
     try:
         return xlsx.splice_rows(
-            skeleton,
+            plan.skeleton,
             "xl/worksheets/sheet1.xml",
-            xlsx.columns_xml(cells, styles, 2, len(rows)),
+            pieces,
             len(rows) + 1,
             len(columns),
-            edit=lambda name, data: _for_row_count(name, data, len(rows), dropdowns),
+            edit=lambda name, data: _for_row_count(name, data, len(rows), plan.dropdowns),
         )
     except _NotTheSkeleton:  # pragma: no cover - a skeleton XlsxWriter wrote otherwise: write this one whole
         return _workbook(columns, rows, codebook_rows, codes, len(rows), write_rows=True)[0]

@@ -169,12 +169,13 @@ def is_plain_number(value: object) -> bool:
 def splice_rows(
     workbook: bytes,
     member: str,
-    rows: str,
+    rows: list[str | bytes],
     last_row: int,
     last_column: int,
     edit: Callable[[str, bytes], bytes] | None = None,
 ) -> bytes:
-    """`workbook` (XlsxWriter's bytes) with `rows` appended to the `<sheetData>` of worksheet `member`
+    """`workbook` (XlsxWriter's bytes) with `rows` (XML in pieces; bytes are UTF-8) appended to the
+    `<sheetData>` of worksheet `member`
     (e.g. "xl/worksheets/sheet1.xml") and its dimension set to A1 through (`last_row`, `last_column`), both
     1-based. Every other zip member is kept as it was (but for `edit(name, bytes)`), in order, with its date
     and attributes."""
@@ -189,7 +190,8 @@ def splice_rows(
                 raise ValueError(f"{member} has no <sheetData> to fill")
             dimension = f'<dimension ref="A1:{column_letter(last_column - 1)}{last_row}"/>'.encode()
             head, tail = _DIMENSION.sub(dimension, data, count=1).split(b"</sheetData>", 1)
-            data = b"".join([head, rows.encode("utf-8"), b"</sheetData>", tail])
+            pieces = [piece.encode("utf-8") if isinstance(piece, str) else piece for piece in rows]
+            data = b"".join([head, *pieces, b"</sheetData>", tail])
         members.append((info, data))
     return zip_bytes(members)
 

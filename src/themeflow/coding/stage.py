@@ -564,13 +564,26 @@ class _SheetWrite:
     code_dir: Path
     private_copy: Path  # where the bytes written are kept too (see _keep_last_written); its folder keeps the
     # workbook skeleton (see sheet.xlsx_bytes)
+    # With a plan, the rows from `split` on arrive as UTF-8 XML on `tail` (made by the main process meanwhile,
+    # which sends them on `tail_sender`).
+    plan: sheet.FastPlan | None = None
+    split: int = 0
+    tail: Any = None
+    tail_sender: Any = None
 
     def run(self) -> tuple[str, str, Path | None]:
         """(outcome, sha256 of the bytes written, backup): outcome "written", or "saved meanwhile" when someone
         saved the sheet since it was read (then nothing is written: their edits win)."""
-        data = sheet.sheet_bytes(
-            self.path, self.columns, self.rows, self.codebook_rows, self.codes, self.private_copy.parent
-        )
+        if self.plan is not None and self.tail is not None:
+            self.tail_sender.close()  # the main process's end: if it stops before sending, reading ends at once
+            head = sheet.rows_xml(self.columns, self.rows[: self.split], self.plan.styles, 0)
+            tail = self.tail.recv_bytes()  # EOFError if the main process stopped: nothing is written
+            pieces: list[str | bytes] = [head, tail]
+            data = sheet.assemble(self.plan, self.columns, self.rows, self.codebook_rows, self.codes, pieces)
+        else:
+            data = sheet.sheet_bytes(
+                self.path, self.columns, self.rows, self.codebook_rows, self.codes, self.private_copy.parent
+            )
         backup = None
         if self.previous_path is not None:
             if fsio.sha256_file(self.previous_path) != self.read_digest:
@@ -582,6 +595,49 @@ class _SheetWrite:
         fsio.write_if_changed(self.path, data)
         fsio.write_private_cache(self.private_copy, data, only_if_changed=True)
         return "written", fsio.sha256_bytes(data), backup
+
+
+SPLIT_ROWS = 4000  # from this many rows, the main process makes the last rows' XML while the worker makes the rest
+WORKER_SHARE = 0.65  # the worker also assembles, deflates and writes; the main process also prepares the caches
+
+
+def _plan_split(write: _SheetWrite, ws: Workspace) -> Any:
+    """Set `write` up to take its last rows' XML from this process (the send end of a pipe is returned), when
+    the sheet is long and a worker can be forked; None otherwise."""
+    import multiprocessing
+
+    from themeflow.parallel import can_fork
+
+    if write.path.suffix != ".xlsx" or len(write.rows) < SPLIT_ROWS or not can_fork():
+        return None
+    plan = sheet.fast_plan(write.columns, write.rows, write.codebook_rows, write.codes, ws.private_dir / "cache")
+    if plan is None:
+        return None
+    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
+    write.plan, write.split, write.tail, write.tail_sender = plan, round(len(write.rows) * WORKER_SHARE), receive, send
+    return send
+
+
+def _send_tail_rows(write: _SheetWrite, send: Any) -> Any:
+    """Make the XML of the rows the worker expects from this process and send it from a thread (a pipe holds
+    little, and the worker reads only once its own rows are made: this process goes on meanwhile)."""
+    import threading
+
+    write.tail.close()  # the worker's end: with it closed here, a worker that died makes sending fail, not wait
+    assert write.plan is not None
+    data = sheet.rows_xml(write.columns, write.rows[write.split :], write.plan.styles, write.split).encode("utf-8")
+
+    def deliver() -> None:
+        try:
+            send.send_bytes(data)
+        except OSError:
+            pass  # the worker is gone; its own error is the one reported
+        finally:
+            send.close()
+
+    thread = threading.Thread(target=deliver, name="themeflow-sheet-rows")
+    thread.start()
+    return thread
 
 
 @holds_lock
@@ -687,17 +743,27 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         ws.code_dir,
         _last_written_copy(ws, sheet_path.suffix),
     )
-    # The sheet is built and written in a forked worker while this process prepares the caches.
+    # The sheet is built and written in a forked worker while this process makes the XML of its last rows (sent
+    # to the worker) and prepares the caches.
+    tail = _plan_split(write, ws)
     written = fork_call(write.run)
+    sending = None
     try:
+        if tail is not None:
+            sending = _send_tail_rows(write, tail)
         as_read = sheet.cells_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
         cached_rows = (
             sheet_cache.prepare(ws.private_dir, sheet_cache.encode(columns, as_read)) if as_read is not None else None
         )
         people = snapshot.encode(merged.rows)
     except BaseException:
+        if tail is not None:
+            tail.close()  # a worker still waiting for the rows stops, writing nothing
         written.finish()  # a sheet being written is never cut short
         raise
+    finally:
+        if sending is not None:
+            sending.join()
     outcome, digest, backup = written.result()
     if outcome == "read-only":
         raise InputError(
