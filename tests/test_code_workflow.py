@@ -943,7 +943,7 @@ def test_a_long_sheet_made_in_two_processes_is_the_same_sheet(runner, tmp_path: 
     the sheet is byte for byte the one a single process makes."""
     import shutil
 
-    from themeflow.coding import stage as coding_stage
+    from themeflow.coding import sheet_write as coding_stage
 
     sheets = []
     for split_rows in (10**9, 2):
@@ -961,8 +961,8 @@ def test_a_main_process_failing_while_making_the_last_rows_writes_nothing(
 ) -> None:  # type: ignore[no-untyped-def]
     """The worker waits for the last rows' XML; when the main process fails before sending it, the worker stops
     too (it never writes a sheet without them) and the error is the main process's."""
-    from themeflow import sheet as sheet_mod
-    from themeflow.coding import stage as coding_stage
+    from themeflow import sheet_xlsx as sheet_mod
+    from themeflow.coding import sheet_write as coding_stage
 
     ws, units = _coded(runner, workspace_dir)
     rows = _rows(units)

@@ -11,7 +11,7 @@ import openpyxl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from themeflow import sheet, xlsx
+from themeflow import sheet, sheet_xlsx, xlsx
 
 COLUMNS = [*sheet.SHEET_COLUMNS]
 CODEBOOK_ROWS = [{"id": "peer.company", "theme": "同伴", "label_zh": "陪伴"}]
@@ -35,7 +35,7 @@ def _row(number: int, text: str, memo: str = "") -> dict[str, str]:
 
 def _read_back(tmp_path: Path, rows: list[dict[str, str]]) -> tuple[list[str], list[dict[str, str]], Path]:
     path = tmp_path / "units.xlsx"
-    path.write_bytes(sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"]))
+    path.write_bytes(sheet_xlsx.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"]))
     header, back = sheet.read_rows(path)
     return header, back, path
 
@@ -98,8 +98,8 @@ def test_workbook_keeps_styles_dropdowns_filter_and_codebook(tmp_path: Path) -> 
 
 def test_same_rows_same_bytes() -> None:
     rows = [_row(i, f"第{i}句话。") for i in range(1, 5)]
-    first = sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"])
-    assert first == sheet.xlsx_bytes(COLUMNS, [dict(r) for r in rows], CODEBOOK_ROWS, ["peer.company"])
+    first = sheet_xlsx.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"])
+    assert first == sheet_xlsx.xlsx_bytes(COLUMNS, [dict(r) for r in rows], CODEBOOK_ROWS, ["peer.company"])
     with zipfile.ZipFile(io.BytesIO(first)) as package:
         assert {info.date_time for info in package.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
@@ -109,7 +109,7 @@ def test_typed_people_cells_still_written_as_typed(tmp_path: Path) -> None:
     rows[0]["memo"] = "2021-07-12"
     rows[0][sheet.TYPES_KEY] = "memo\x1edate"
     path = tmp_path / "units.xlsx"
-    path.write_bytes(sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"]))
+    path.write_bytes(sheet_xlsx.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"]))
     units = openpyxl.load_workbook(path)[sheet.DATA_SHEET]
     assert units.cell(row=2, column=COLUMNS.index("memo") + 1).is_date
     assert units.cell(row=3, column=COLUMNS.index("text") + 1).value == "另一句。"
@@ -139,10 +139,10 @@ _values = st.one_of(
 def test_rows_as_read_is_what_the_reader_returns(tmp_path_factory, rows: list[dict[str, str]]) -> None:
     """The re-run cache stands in for reading the sheet back: it must be exactly what reading gives."""
     path = tmp_path_factory.mktemp("asread") / "units.xlsx"
-    path.write_bytes(sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"]))
+    path.write_bytes(sheet_xlsx.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"]))
     header, read = sheet.read_rows(path)
     assert header == COLUMNS
-    assert sheet.rows_as_read(COLUMNS, rows) == read
+    assert sheet_xlsx.rows_as_read(COLUMNS, rows) == read
 
 
 _cells = st.one_of(
@@ -218,7 +218,7 @@ def test_a_kept_skeleton_gives_the_workbook_xlsxwriter_writes_for_any_row_count(
 
     def reference(rows: list[dict[str, str]]) -> dict[str, bytes]:
         """The members of the workbook XlsxWriter writes for these rows, the data rows taken out."""
-        workbook, _ = sheet._workbook(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"], len(rows), write_rows=False)
+        workbook, _ = sheet_xlsx._workbook(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"], len(rows), write_rows=False)
         with zipfile.ZipFile(io.BytesIO(workbook)) as package:
             return {info.filename: package.read(info) for info in package.infolist()}
 
@@ -235,8 +235,8 @@ def test_a_kept_skeleton_gives_the_workbook_xlsxwriter_writes_for_any_row_count(
     folder.mkdir()
     for count in (1, 2, 7, 1234, 3):
         rows = [_row(i, f"第{i}句话。") for i in range(1, count + 1)]
-        fresh = sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"])
-        assert sheet.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"], folder) == fresh
+        fresh = sheet_xlsx.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"])
+        assert sheet_xlsx.xlsx_bytes(COLUMNS, rows, CODEBOOK_ROWS, ["peer.company"], folder) == fresh
         expected = reference(rows)
         expected["xl/worksheets/sheet1.xml"] = re.sub(
             rb'<dimension ref="[^"]*"/>', b"", expected["xl/worksheets/sheet1.xml"]

@@ -2,7 +2,7 @@
 own .xlsx again: parsing 30,000 rows is most of a re-run's reading.
 
 The cache is keyed by the sha256 of the bytes written. When the sheet on disk still has that digest nobody
-has saved it since, and its rows are exactly `sheet.rows_as_read` of what was written; any other sheet (edited,
+has saved it since, and its rows are exactly `sheet_xlsx.rows_as_read` of what was written; any other sheet (edited,
 replaced, restored) is read from the file. A missing or damaged cache only means reading the file.
 
 Two files: the rows (`sheet-rows.json`, written while the sheet itself is still being written) and a small
@@ -30,7 +30,7 @@ def _path(private_dir: Path, name: str = CACHE_FILE) -> Path:
 
 
 def encode(header: list[str], cells: list[tuple[str, ...]]) -> bytes:
-    """The rows file for rows given as `sheet.cells_as_read` gives them. Each column is stored as one string
+    """The rows file for rows given as `sheet_xlsx.cells_as_read` gives them. Each column is stored as one string
     (JSON reads one long string much faster than thousands of short ones), or as a list when a cell of it
     holds the separator."""
     columns: list[str | list[str]] = []

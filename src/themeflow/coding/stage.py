@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import html
 import re
-import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from themeflow import codebook as codebook_mod
-from themeflow import fsio, lock, sheet
+from themeflow import fsio, lock, sheet, sheet_xlsx
 from themeflow.coding import cache as candidate_cache
 from themeflow.coding import sheet_cache, snapshot
 from themeflow.coding.candidates import Candidate, CodeRules, assign_ids, draft_blocks
 from themeflow.coding.matcher import SentenceMatcher, codebook_terms, compile_codebook
 from themeflow.coding.merge import follow_renamed, merge, missing_transcripts
+from themeflow.coding.sheet_write import SheetWrite, backup, history_copies, plan_split, send_tail_rows
 from themeflow.errors import InputError, Problem
 from themeflow.ingest.artefacts import SegmentBlock, read_blocks_and_digest
 from themeflow.parallel import fork_call
@@ -50,31 +50,6 @@ class CodeResult:
 
 def _other_format(path: Path) -> Path:
     return path.with_suffix(".csv" if path.suffix == ".xlsx" else ".xlsx")
-
-
-def _history_copies(code_dir: Path) -> list[tuple[int, Path]]:
-    """The copies in history/ with their numbers (units-0007.xlsx → 7), lowest first."""
-    history = code_dir / "history"
-    return sorted((int(m.group(1)), p) for p in history.glob("units-*.*") if (m := re.match(r"units-(\d+)\.", p.name)))
-
-
-def _history_path(code_dir: Path, suffix: str) -> Path:
-    numbers = [number for number, _ in _history_copies(code_dir)]
-    return code_dir / "history" / f"units-{max(numbers, default=0) + 1:04d}{suffix}"
-
-
-def _backup(current: Path, code_dir: Path) -> Path:
-    """Copy the sheet into history/ before it is rewritten (once: a run that failed after copying it, or
-    ran again on the same sheet, does not add the same copy twice). Always a copy of the bytes: a second name
-    for the same file would change with it if the sheet were then saved in place."""
-    data = current.read_bytes()
-    same_format = [path for _, path in _history_copies(code_dir) if path.suffix == current.suffix]
-    newest = same_format[-1] if same_format else None
-    if newest is not None and newest.stat().st_size == len(data) and newest.read_bytes() == data:
-        return newest
-    target = _history_path(code_dir, current.suffix)
-    fsio.write_bytes(target, data)
-    return target
 
 
 def load_previous(
@@ -187,7 +162,7 @@ def _older_copy_put_back(ws: Workspace, sheet_path: Path, digest: str) -> Path |
     if last.exists() and fsio.sha256_file(last) == digest:
         return None
     size = sheet_path.stat().st_size
-    for _, copy in _history_copies(ws.code_dir):
+    for _, copy in history_copies(ws.code_dir):
         if copy.suffix == sheet_path.suffix and copy.stat().st_size == size and fsio.sha256_file(copy) == digest:
             return copy
     return None
@@ -199,7 +174,7 @@ def _keep_last_written(ws: Workspace) -> Path | None:
     kept = _last_written_copy(ws, ws.sheet_path.suffix)
     if not kept.exists():
         return None
-    return _backup(kept, ws.code_dir)
+    return backup(kept, ws.code_dir)
 
 
 def newly_orphaned(previous: list[sheet.Row], rows: list[sheet.Row], sheet_name: str) -> list[str]:
@@ -550,96 +525,6 @@ class _Speech(Mapping[str, list[tuple[int, int, str, str]]]):
         return len(self._blocks)
 
 
-@dataclass
-class _SheetWrite:
-    """Build the coder sheet's bytes, keep the old sheet in history/ and write the new one atomically."""
-
-    path: Path
-    previous_path: Path | None
-    read_digest: str
-    columns: list[str]
-    rows: list[sheet.Row]
-    codebook_rows: list[sheet.Row]
-    codes: list[str]
-    code_dir: Path
-    private_copy: Path  # where the bytes written are kept too (see _keep_last_written); its folder keeps the
-    # workbook skeleton (see sheet.xlsx_bytes)
-    # With a plan, the rows from `split` on arrive as UTF-8 XML on `tail` (made by the main process meanwhile,
-    # which sends them on `tail_sender`).
-    plan: sheet.FastPlan | None = None
-    split: int = 0
-    tail: Any = None
-    tail_sender: Any = None
-
-    def run(self) -> tuple[str, str, Path | None]:
-        """(outcome, sha256 of the bytes written, backup): outcome "written", or "saved meanwhile" when someone
-        saved the sheet since it was read (then nothing is written: their edits win)."""
-        if self.plan is not None and self.tail is not None:
-            self.tail_sender.close()  # the main process's end: if it stops before sending, reading ends at once
-            head = sheet.rows_xml(self.columns, self.rows[: self.split], self.plan.styles, 0)
-            tail = self.tail.recv_bytes()  # EOFError if the main process stopped: nothing is written
-            pieces: list[str | bytes] = [head, tail]
-            data = sheet.assemble(self.plan, self.columns, self.rows, self.codebook_rows, self.codes, pieces)
-        else:
-            data = sheet.sheet_bytes(
-                self.path, self.columns, self.rows, self.codebook_rows, self.codes, self.private_copy.parent
-            )
-        backup = None
-        if self.previous_path is not None:
-            if fsio.sha256_file(self.previous_path) != self.read_digest:
-                return "saved meanwhile", "", None
-            if self.previous_path.read_bytes() != data:
-                if not self.previous_path.stat().st_mode & stat.S_IWUSR:
-                    return "read-only", "", None  # people made it read-only to keep it as it is
-                backup = _backup(self.previous_path, self.code_dir)
-        fsio.write_if_changed(self.path, data)
-        fsio.write_private_cache(self.private_copy, data, only_if_changed=True)
-        return "written", fsio.sha256_bytes(data), backup
-
-
-SPLIT_ROWS = 4000  # from this many rows, the main process makes the last rows' XML while the worker makes the rest
-WORKER_SHARE = 0.65  # the worker also assembles, deflates and writes; the main process also prepares the caches
-
-
-def _plan_split(write: _SheetWrite, ws: Workspace) -> Any:
-    """Set `write` up to take its last rows' XML from this process (the send end of a pipe is returned), when
-    the sheet is long and a worker can be forked; None otherwise."""
-    import multiprocessing
-
-    from themeflow.parallel import can_fork
-
-    if write.path.suffix != ".xlsx" or len(write.rows) < SPLIT_ROWS or not can_fork():
-        return None
-    plan = sheet.fast_plan(write.columns, write.rows, write.codebook_rows, write.codes, ws.private_dir / "cache")
-    if plan is None:
-        return None
-    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-    write.plan, write.split, write.tail, write.tail_sender = plan, round(len(write.rows) * WORKER_SHARE), receive, send
-    return send
-
-
-def _send_tail_rows(write: _SheetWrite, send: Any) -> Any:
-    """Make the XML of the rows the worker expects from this process and send it from a thread (a pipe holds
-    little, and the worker reads only once its own rows are made: this process goes on meanwhile)."""
-    import threading
-
-    write.tail.close()  # the worker's end: with it closed here, a worker that died makes sending fail, not wait
-    assert write.plan is not None
-    data = sheet.rows_xml(write.columns, write.rows[write.split :], write.plan.styles, write.split).encode("utf-8")
-
-    def deliver() -> None:
-        try:
-            send.send_bytes(data)
-        except OSError:
-            pass  # the worker is gone; its own error is the one reported
-        finally:
-            send.close()
-
-    thread = threading.Thread(target=deliver, name="themeflow-sheet-rows")
-    thread.start()
-    return thread
-
-
 @holds_lock
 def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     """Draft candidates with the codebook and merge them into the coder sheet (02-code/units.xlsx)."""
@@ -732,7 +617,7 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     warnings += newly_orphaned(previous, merged.rows, sheet_name)
     _stop(problems + merged.problems)
     columns = sheet.ordered_columns(header, merged.rows)
-    write = _SheetWrite(
+    write = SheetWrite(
         sheet_path,
         previous_path,
         read_digest,
@@ -745,13 +630,13 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     )
     # The sheet is built and written in a forked worker while this process makes the XML of its last rows (sent
     # to the worker) and prepares the caches.
-    tail = _plan_split(write, ws)
+    tail = plan_split(write, ws)
     written = fork_call(write.run)
     sending = None
     try:
         if tail is not None:
-            sending = _send_tail_rows(write, tail)
-        as_read = sheet.cells_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
+            sending = send_tail_rows(write, tail)
+        as_read = sheet_xlsx.cells_as_read(columns, merged.rows) if sheet_path.suffix == ".xlsx" else None
         cached_rows = (
             sheet_cache.prepare(ws.private_dir, sheet_cache.encode(columns, as_read)) if as_read is not None else None
         )
