@@ -980,3 +980,37 @@ def test_a_main_process_failing_while_making_the_last_rows_writes_nothing(
     result = invoke(runner, "code", "--workspace", ws)
     assert result.exit_code == 3 and "the main process failed" in result.output  # an internal error, reported
     assert units.read_bytes() == before
+
+
+def test_a_run_stopped_after_keeping_the_old_sheet_is_not_taken_for_an_old_copy_put_back(
+    runner, workspace_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A run stopped between copying the sheet into history/ and writing the new one leaves the sheet equal to the
+    newest copy: the next run must not warn that an older copy was put back, nor add copies."""
+    import shutil
+
+    ws, units = _coded(runner, workspace_dir)
+    rows = _rows(units)
+    _edit(units, {rows[0]["unit_id"]: {"decision": "accept", "memo": "留着"}})
+    history = workspace_dir / "analysis/02-code/history"
+    before = sorted(p.name for p in history.glob("units-*")) if history.exists() else []
+    history.mkdir(exist_ok=True)
+    number = len(before) + 1
+    shutil.copy(units, history / f"units-{number:04d}.xlsx")  # what the stopped run had done
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0
+    assert "older copy" not in " ".join(result.output.split())
+    assert sorted(p.name for p in history.glob("units-*")) == [*before, f"units-{number:04d}.xlsx"]
+    assert _people(units)[rows[0]["unit_id"]][0] == "accept"
+
+
+def test_an_unreadable_private_copy_of_the_sheet_does_not_fail_a_run(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    ws, units = _coded(runner, workspace_dir)
+    rows = _rows(units)
+    _edit(units, {rows[0]["unit_id"]: {"decision": "accept"}})
+    last = workspace_dir / ".themeflow/cache/last-written.xlsx"
+    last.unlink()
+    (last / "inside").mkdir(parents=True)  # not a file any more
+    result = invoke(runner, "code", "--workspace", ws)
+    assert result.exit_code == 0, result.output
+    assert _people(units)[rows[0]["unit_id"]][0] == "accept"

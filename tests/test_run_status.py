@@ -361,3 +361,14 @@ def test_run_with_a_broken_codebook_writes_nothing(tmp_path: Path) -> None:
     result = conftest.invoke(CliRunner(), "run", "--workspace", str(root))
     assert result.exit_code == 2 and "test.yaml" in result.output
     assert not (root / "analysis/01-ingest/segments.csv").exists()
+
+
+def test_run_checks_token_patterns_of_a_new_codebook_before_writing(tmp_path: Path) -> None:
+    import conftest
+
+    broken = conftest.CODEBOOK.replace('- tokens: [{ORTH: "陪"}, {ORTH: "他"}]', "- tokens: [{TEXT: {REGEX: '(病友'}}]")
+    assert broken != conftest.CODEBOOK
+    root = conftest.make_workspace(tmp_path / "ws", codebook=broken)
+    result = conftest.invoke(CliRunner(), "run", "--workspace", str(root))
+    assert result.exit_code == 2 and "token pattern" in result.output
+    assert not (root / "analysis/01-ingest/segments.csv").exists()

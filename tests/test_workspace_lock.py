@@ -76,8 +76,14 @@ def test_temporary_files_of_a_killed_run_go_when_the_next_run_takes_the_lock(run
         workspace_dir / "analysis/01-ingest/transcripts/.P1_a.txt.a1b2c3.tmp",
         workspace_dir / "analysis/04-themes/.report.html.a1b2c3.tmp",
         workspace_dir / ".themeflow/cache/.sheet-rows.json.a1b2c3.tmp",
+        workspace_dir / "analysis/03-agree/sheets/.units-ana.xlsx.a1b2c3.tmp",
+        workspace_dir / ".themeflow.yaml.a1b2c3.tmp",
     ]
+    (workspace_dir / "analysis/03-agree/sheets").mkdir(parents=True, exist_ok=True)
+    mine = workspace_dir / ".notes.tmp"  # a file of the researcher's own, not one themeflow writes
+    mine.write_text("mine", encoding="utf-8")
     for path in leftovers:
         path.write_text("half", encoding="utf-8")
     assert invoke(runner, "ingest", "--workspace", ws).exit_code == 0
     assert not [path for path in leftovers if path.exists()]
+    assert mine.exists()

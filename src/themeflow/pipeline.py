@@ -137,8 +137,11 @@ def run(
     load stops the run before any stage writes."""
     if "code" in stages and ws.codebook_file.exists():
         from themeflow import codebook as codebook_mod
+        from themeflow.coding.stage import applied_before
 
-        codebook_mod.load(ws.codebook_file)  # raises InputError (file, line) for what `themeflow code` would refuse
+        # Raises InputError (file, line) for what `themeflow code` would refuse; spaCy checks token patterns only
+        # of a codebook the code stage has not applied before (importing it takes a second).
+        codebook_mod.load(ws.codebook_file, check_token_patterns=not applied_before(ws, ws.codebook_file))
     result = RunResult()
     for stage in stages:
         reasons = stage_reasons(ws, stage)

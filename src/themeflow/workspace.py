@@ -385,12 +385,18 @@ def _remove_stale_temps(ws: Workspace) -> None:
         ws.code_dir,
         ws.code_dir / "history",
         ws.agree_dir,
+        ws.agree_dir / "sheets",
+        ws.agree_dir / "history",
         ws.themes_dir,
         ws.private_dir,
         cache,
         cache / "code-candidates",
     ):
         fsio.remove_stale_temps(folder)
+    for name in (".gitignore", "themeflow.yaml"):  # the files themeflow writes in the workspace folder itself
+        for leftover in ws.root.glob(f".{name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def holds_lock(function: Callable[..., T]) -> Callable[..., T]:

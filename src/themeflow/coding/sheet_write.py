@@ -119,8 +119,8 @@ def send_tail_rows(write: SheetWrite, send: Any) -> Any:
     def deliver() -> None:
         try:
             send.send_bytes(data)
-        except OSError:
-            pass  # the worker is gone; its own error is the one reported
+        except Exception:  # noqa: BLE001, S110 - the worker is gone (its own error is the one reported)
+            pass
         finally:
             send.close()
 

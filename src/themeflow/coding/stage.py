@@ -157,14 +157,21 @@ def _last_written_copy(ws: Workspace, suffix: str) -> Path:
 
 def _older_copy_put_back(ws: Workspace, sheet_path: Path, digest: str) -> Path | None:
     """The copy in history/ the sheet is byte for byte (an older sheet put back), unless it is the sheet as
-    themeflow last wrote it."""
+    themeflow last wrote it, or the newest copy was made of this very sheet after that (by a run that was
+    stopped before it wrote the new one)."""
     last = _last_written_copy(ws, sheet_path.suffix)
-    if last.exists() and fsio.sha256_file(last) == digest:
-        return None
+    try:
+        if last.exists() and fsio.sha256_file(last) == digest:
+            return None
+        last_written_at = last.stat().st_mtime_ns if last.exists() else None
+    except OSError:  # the private copy cannot be read: as if there were none
+        last_written_at = None
     size = sheet_path.stat().st_size
-    for _, copy in history_copies(ws.code_dir):
-        if copy.suffix == sheet_path.suffix and copy.stat().st_size == size and fsio.sha256_file(copy) == digest:
-            return copy
+    copies = [copy for _, copy in history_copies(ws.code_dir) if copy.suffix == sheet_path.suffix]
+    for copy in copies:
+        if copy.stat().st_size == size and fsio.sha256_file(copy) == digest:
+            made_since = last_written_at is not None and copy.stat().st_mtime_ns > last_written_at
+            return None if copy == copies[-1] and made_since else copy
     return None
 
 
@@ -172,9 +179,10 @@ def _keep_last_written(ws: Workspace) -> Path | None:
     """Put the sheet as themeflow last wrote it into history/, when the file on disk is not it any more and has
     lost decisions: an older copy put back over it leaves no other copy of it."""
     kept = _last_written_copy(ws, ws.sheet_path.suffix)
-    if not kept.exists():
+    try:
+        return backup(kept, ws.code_dir) if kept.is_file() else None
+    except OSError:  # the private copy cannot be read: there is nothing to keep
         return None
-    return backup(kept, ws.code_dir)
 
 
 def newly_orphaned(previous: list[sheet.Row], rows: list[sheet.Row], sheet_name: str) -> list[str]:
@@ -201,7 +209,7 @@ def _stop(problems: list[Problem]) -> None:
         raise InputError.from_problems(problems, hint="fix the sheet and run again; nothing was written")
 
 
-def _loaded_before(ws: Workspace, codebook_file: Path) -> bool:
+def applied_before(ws: Workspace, codebook_file: Path) -> bool:
     """Whether the last code run, with this version of themeflow, applied these very codebook bytes (so its
     regexes compiled then, and need not be compiled again only to check them)."""
     from themeflow import __version__
@@ -529,7 +537,7 @@ class _Speech(Mapping[str, list[tuple[int, int, str, str]]]):
 def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
     """Draft candidates with the codebook and merge them into the coder sheet (02-code/units.xlsx)."""
     codebook_file = Path(codebook_file) if codebook_file else ws.codebook_file
-    book = codebook_mod.load(codebook_file, check_regexes=not _loaded_before(ws, codebook_file))
+    book = codebook_mod.load(codebook_file, check_regexes=not applied_before(ws, codebook_file))
     sheet_path = ws.sheet_path
     sheet.refuse_if_open(sheet_path)
     previous_path = sheet_path if sheet_path.exists() else None
@@ -642,9 +650,9 @@ def run(ws: Workspace, codebook_file: Path | None = None) -> CodeResult:
         )
         people = snapshot.encode(merged.rows)
     except BaseException:
-        if tail is not None:
-            tail.close()  # a worker still waiting for the rows stops, writing nothing
-        written.finish()  # a sheet being written is never cut short
+        if tail is not None and sending is None:
+            tail.close()  # nothing was sent: the worker waiting for the rows stops, writing nothing
+        written.finish()  # a sheet being written is never cut short (rows being sent are delivered)
         raise
     finally:
         if sending is not None:
