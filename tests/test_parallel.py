@@ -109,3 +109,39 @@ def test_a_worker_ends_when_its_parent_is_killed(tmp_path: Path) -> None:
         time.sleep(0.2)
     os.kill(worker, signal.SIGKILL)
     raise AssertionError("the worker outlived its parent")
+
+
+def _fork_a_sleeper(pid_file: str) -> None:
+    """A worker that forks a worker of its own (as drafting forks a pool) and waits."""
+    import multiprocessing
+    import time
+    from pathlib import Path
+
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+    child.start()
+    Path(pid_file).write_text(str(child.pid), encoding="utf-8")
+    child.join()
+
+
+def test_cancel_stops_the_workers_a_worker_forked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Cancelling a forked call stops the processes it forked too (its process group): none is left running,
+    or failing noisily later on a pipe nobody reads."""
+    from themeflow.parallel import fork_call
+
+    pid_file = tmp_path / "pid"
+    call = fork_call(_fork_a_sleeper, str(pid_file))
+    for _ in range(200):
+        if pid_file.exists() and pid_file.read_text(encoding="utf-8"):
+            break
+        time.sleep(0.02)
+    grandchild = int(pid_file.read_text(encoding="utf-8"))
+    call.cancel()
+    for _ in range(100):
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    else:
+        os.kill(grandchild, 9)
+        raise AssertionError("the worker's own worker was left running")

@@ -9,7 +9,10 @@ output never depends on which worker finished first.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -70,8 +73,12 @@ class Forked(Generic[R]):
             pass
 
     def cancel(self) -> None:
-        """Stop a call that writes nothing (its result is not wanted any more) without waiting for it."""
-        self._process.terminate()
+        """Stop a call that writes nothing (its result is not wanted any more) without waiting for it, with the
+        workers it forked (its process group): none is left to fail noisily on a pipe nobody reads."""
+        try:
+            os.killpg(self._process.pid, signal.SIGTERM)
+        except (AttributeError, OSError):  # no process groups here, or it is gone already
+            self._process.terminate()
         self._process.join()
 
 
@@ -108,6 +115,8 @@ def fork_call(function: Callable[..., R], *args: Any) -> Forked[R]:
         # Only the parent reads: if it dies, sending fails (instead of blocking on a full pipe forever) and the
         # worker ends, releasing what it inherited (the workspace lock among them).
         receive.close()
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpgid(0, 0)  # a group of its own, with the workers it forks: `cancel` stops them all
         result: tuple[bool, Any]
         try:
             result = (True, function(*args))

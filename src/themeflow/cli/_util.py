@@ -102,7 +102,7 @@ def guarded(action: Callable[[], T]) -> T:
         raise typer.Exit(code=130) from None
     except typer.Exit:
         raise
-    except (PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+    except (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
         # The machine refused a write or a read: the person can fix it (permissions, a full or read-only disk).
         where = exc.filename or ""
         folder = Path(where).parent if where else ""
