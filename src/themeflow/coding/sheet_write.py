@@ -87,7 +87,7 @@ class SheetWrite:
 
 
 SPLIT_ROWS = 4000  # from this many rows, the main process makes the last rows' XML while the worker makes the rest
-WORKER_SHARE = 0.65  # the worker also assembles, deflates and writes; the main process also prepares the caches
+WORKER_SHARE = 0.75  # the worker also assembles, deflates and writes; the main process also prepares the caches
 
 
 def plan_split(write: SheetWrite, ws: Workspace) -> Any:
