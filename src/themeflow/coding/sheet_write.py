@@ -75,9 +75,10 @@ class SheetWrite:
             )
         kept_copy = None
         if self.previous_path is not None:
-            if fsio.sha256_file(self.previous_path) != self.read_digest:
+            previous = self.previous_path.read_bytes()
+            if fsio.sha256_bytes(previous) != self.read_digest:
                 return "saved meanwhile", "", None
-            if self.previous_path.read_bytes() != data:
+            if previous != data:
                 if not self.previous_path.stat().st_mode & stat.S_IWUSR:
                     return "read-only", "", None  # people made it read-only to keep it as it is
                 kept_copy = backup(self.previous_path, self.code_dir)

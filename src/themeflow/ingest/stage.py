@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -628,10 +629,13 @@ def _write(
     written[out / "manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
         "utf-8"
     )
-    for path, data in written.items():
-        fsio.write_if_changed(path, data)
+    # Hashing tens of megabytes and writing them both release the GIL: the digests are made in a thread meanwhile.
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        hashed = hashing.map(fsio.sha256_bytes, written.values())
+        for path, data in written.items():
+            fsio.write_if_changed(path, data)
+        outs = {lock.relative(path, ws.root): digest for path, digest in zip(written, hashed, strict=True)}
     deps, params = stage_inputs(ws, transcripts_dir, participants_file, result.source_digests)
-    outs = {lock.relative(path, ws.root): fsio.sha256_bytes(data) for path, data in written.items()}
     segments_digest = outs[lock.relative(out / "segments.csv", ws.root)]
     remember_written(out, segments_digest, {t: records[t].segments for t in ordered})
     manifest_digest = outs[lock.relative(out / "manifest.json", ws.root)]
