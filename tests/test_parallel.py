@@ -145,3 +145,18 @@ def test_cancel_stops_the_workers_a_worker_forked(tmp_path) -> None:  # type: ig
     else:
         os.kill(grandchild, 9)
         raise AssertionError("the worker's own worker was left running")
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), 9)
+
+
+def test_a_worker_killed_from_outside_is_a_clear_error() -> None:
+    """A worker killed before it finished (the out-of-memory killer) is reported as such, exit code 1, with
+    what to do: not an internal error."""
+    from themeflow.errors import WorkerStopped
+
+    with pytest.raises(WorkerStopped) as caught:
+        parallel.fork_call(_killed).result()
+    assert caught.value.exit_code == 1
+    assert "signal 9" in str(caught.value) and "run the command again" in " ".join(caught.value.lines())

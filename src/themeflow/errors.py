@@ -95,3 +95,10 @@ class Warnings:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+class WorkerStopped(ThemeflowError):
+    """A worker process ended without its result (killed from outside, e.g. for lack of memory): no file was
+    left half-written, and running the command again finishes the work. Exit code 1."""
+
+    exit_code = 1

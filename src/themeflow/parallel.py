@@ -58,7 +58,13 @@ class Forked(Generic[R]):
         except EOFError:
             self._process.join()
             code = self._process.exitcode
-            raise RuntimeError(f"a worker process ended without a result (exit code {code})") from None
+            from themeflow.errors import WorkerStopped
+
+            how = f"by signal {-code}" if code is not None and code < 0 else f"with exit code {code}"
+            raise WorkerStopped(
+                f"a worker process was stopped {how} before it finished (out of memory?)",
+                hint="no file was left half-written; run the command again",
+            ) from None
         self._process.join()
         if not ok:
             raise value
