@@ -40,6 +40,21 @@ def _edit(path: Path, edits: dict[str, dict[str, str]], new_rows: list[dict[str,
     workbook.save(path)
 
 
+def _set_cells(path: Path, cells: dict[tuple[int, str], object]) -> None:
+    """Type into the sheet as a coder would in Excel: `cells` maps (sheet row, column name) to a value; a column
+    not in the header yet is added at the end (its name typed into row 1)."""
+    workbook = load_workbook(path)
+    data = workbook["units"]
+    header = [c.value for c in data[1]]
+    for _, column in cells:
+        if column not in header:
+            header.append(column)
+            data.cell(row=1, column=len(header), value=column)
+    for (row, column), value in cells.items():
+        data.cell(row=row, column=header.index(column) + 1, value=value)
+    workbook.save(path)
+
+
 def _people(path: Path) -> dict[str, tuple[str, ...]]:
     return {r["unit_id"]: tuple(r.get(c, "") for c in PEOPLE) for r in _rows(path)}
 
@@ -276,11 +291,7 @@ def test_candidate_cache_only_accelerates(runner, workspace_dir: Path) -> None: 
 
 def test_formula_in_a_sheet_is_refused_not_blanked(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
     ws, units = _coded(runner, workspace_dir)
-    workbook = load_workbook(units)
-    data = workbook["units"]
-    header = [c.value for c in data[1]]
-    data.cell(row=3, column=header.index("memo") + 1, value='="见"&A3')
-    workbook.save(units)
+    _set_cells(units, {(3, "memo"): '="见"&A3'})
     before = units.read_bytes()
     result = invoke(runner, "code", "--workspace", ws)
     assert result.exit_code == 2
@@ -292,15 +303,15 @@ def test_people_cells_keep_their_type_and_spaces(runner, workspace_dir: Path) ->
     import datetime
 
     ws, units = _coded(runner, workspace_dir)
-    workbook = load_workbook(units)
-    data = workbook["units"]
-    header = [c.value for c in data[1]]
-    data.cell(row=1, column=len(header) + 1, value="复核日期")
-    data.cell(row=2, column=len(header) + 1, value=datetime.date(2024, 5, 6))
-    data.cell(row=2, column=header.index("memo") + 1, value="  前后有空格  ")
-    data.cell(row=2, column=header.index("coder") + 1, value=42)
-    data.cell(row=2, column=header.index("decision") + 1, value="Accept ")
-    workbook.save(units)
+    _set_cells(
+        units,
+        {
+            (2, "复核日期"): datetime.date(2024, 5, 6),
+            (2, "memo"): "  前后有空格  ",
+            (2, "coder"): 42,
+            (2, "decision"): "Accept ",
+        },
+    )
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     after = load_workbook(units)["units"]
     header = [c.value for c in after[1]]
@@ -504,15 +515,8 @@ def test_a_deleted_row_comes_back_with_its_numbers_and_dates(runner, workspace_d
     import datetime
 
     ws, units = _coded(runner, workspace_dir)
-    workbook = load_workbook(units)
-    data = workbook["units"]
-    header = [c.value for c in data[1]]
-    target = data.cell(row=2, column=header.index("unit_id") + 1).value
-    data.cell(row=1, column=len(header) + 1, value="复核日期")
-    data.cell(row=2, column=len(header) + 1, value=datetime.date(2024, 5, 6))
-    data.cell(row=2, column=header.index("coder") + 1, value=42)
-    data.cell(row=2, column=header.index("decision") + 1, value="accept")
-    workbook.save(units)
+    target = _rows(units)[0]["unit_id"]  # the unit in sheet row 2
+    _set_cells(units, {(2, "复核日期"): datetime.date(2024, 5, 6), (2, "coder"): 42, (2, "decision"): "accept"})
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     workbook = load_workbook(units)
     workbook["units"].delete_rows(2)
@@ -552,12 +556,7 @@ def test_a_unit_id_typed_over_is_refused(runner, workspace_dir: Path) -> None:  
 
 def test_capitalised_column_names_are_read_as_themeflow_s(runner, workspace_dir: Path) -> None:  # type: ignore[no-untyped-def]
     ws, units = _coded(runner, workspace_dir)
-    workbook = load_workbook(units)
-    data = workbook["units"]
-    header = [c.value for c in data[1]]
-    data.cell(row=1, column=header.index("decision") + 1, value="Decision ")
-    data.cell(row=2, column=header.index("decision") + 1, value="accept")
-    workbook.save(units)
+    _set_cells(units, {(2, "decision"): "accept", (1, "decision"): "Decision "})
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     assert _rows(units)[0]["decision"] == "accept"
 
@@ -738,14 +737,8 @@ def test_the_newer_sheet_is_kept_also_when_it_holds_numbers_people_typed(runner,
     ws, units = _coded(runner, workspace_dir)
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     older = units.read_bytes()
-    workbook = load_workbook(units)
-    data = workbook["units"]
-    header = [c.value for c in data[1]]
-    unit = data.cell(row=2, column=header.index("unit_id") + 1).value
-    data.cell(row=1, column=len(header) + 1, value="confidence")
-    data.cell(row=2, column=len(header) + 1, value=4)  # a number: this sheet is not cached as read
-    data.cell(row=2, column=header.index("decision") + 1, value="accept")
-    workbook.save(units)
+    unit = _rows(units)[0]["unit_id"]  # the unit in sheet row 2
+    _set_cells(units, {(2, "confidence"): 4, (2, "decision"): "accept"})  # a number: not cached as read
     assert invoke(runner, "code", "--workspace", ws).exit_code == 0
     assert not (workspace_dir / ".themeflow/cache/sheet-rows.sha256").exists()  # no stale cache stands in for it
     units.write_bytes(older)

@@ -188,7 +188,8 @@ def test_spliced_rows_are_the_xml_xlsxwriter_writes(rows: list[list[xlsx.Cell]])
     written = zipfile.ZipFile(io.BytesIO(out.getvalue())).read("xl/worksheets/sheet1.xml").decode("utf-8")
     expected = re.search(r"<sheetData>(.*)</sheetData>", written, re.S)
     indices = [s.xf_index for s in styles]
-    assert xlsx.rows_xml(rows, indices, 2) == (expected.group(1) if expected else "")
+    columns = [[row[i] for row in rows] for i in range(3)]
+    assert xlsx.columns_xml(columns, indices, 2, len(rows)) == (expected.group(1) if expected else "")
 
 
 def test_zip_container_keeps_names_dates_attributes_and_checks() -> None:

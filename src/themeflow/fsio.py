@@ -109,12 +109,13 @@ def forget_private_cache(*paths: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def remove_stale_temps(directory: Path) -> list[Path]:
-    """Delete temporary files a killed run left behind (`.<name>.<random>.tmp`)."""
+def remove_stale_temps(directory: Path, pattern: str = ".*.tmp") -> list[Path]:
+    """Delete temporary files a killed run left behind (`.<name>.<random>.tmp`; `pattern` narrows them down,
+    e.g. to one file's)."""
     directory = Path(directory)
     removed = []
     if directory.is_dir():
-        for leftover in directory.glob(".*.tmp"):
+        for leftover in directory.glob(pattern):
             with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
                 removed.append(leftover)

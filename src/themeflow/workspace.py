@@ -394,9 +394,7 @@ def _remove_stale_temps(ws: Workspace) -> None:
     ):
         fsio.remove_stale_temps(folder)
     for name in (".gitignore", "themeflow.yaml"):  # the files themeflow writes in the workspace folder itself
-        for leftover in ws.root.glob(f".{name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+        fsio.remove_stale_temps(ws.root, f".{name}.*.tmp")
 
 
 def holds_lock(function: Callable[..., T]) -> Callable[..., T]:

@@ -19,7 +19,7 @@ import math
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain, repeat
 
 FIXED_TIME = _dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -75,26 +75,18 @@ def _text_xml(text: str) -> str:
 
 
 def as_parsed(text: str) -> str:
-    """The text a reader gets back for a string cell written by `rows_xml` (control characters, \r among
+    """The text a reader gets back for a string cell written by `columns_xml` (control characters, \r among
     them, travel as _xHHHH_ escapes and come back as they were): cut at Excel's limit."""
     return _utf16_truncate(text)
-
-
-def rows_xml(rows: Iterable[Sequence[Cell]], styles: Sequence[int], first_row: int) -> str:
-    """`<row>` elements for worksheet rows numbered from `first_row` (1-based). A row's cells are given column
-    by column; None and "" are empty cells; str is text, int/float a number. `styles[i]` is the format index
-    of column i's cells."""
-    listed = [list(row) for row in rows]
-    width = max((len(row) for row in listed), default=0)
-    columns = [[row[i] if i < len(row) else None for row in listed] for i in range(width)]
-    return columns_xml(columns, styles, first_row, len(listed))
 
 
 _SEPARATOR = "\ue000"  # joins a column's texts to scan them at once: a character that is never escaped
 
 
 def columns_xml(columns: Sequence[Sequence[Cell]], styles: Sequence[int], first_row: int, count: int) -> str:
-    """`rows_xml` for `count` rows given column by column (`columns[i][r]` is row r's cell in column i).
+    """`<row>` elements for `count` worksheet rows numbered from `first_row` (1-based), given column by column
+    (`columns[i][r]` is row r's cell in column i): None and "" are empty cells, str is text, int/float a
+    number; `styles[i]` is the format index of column i's cells.
 
     This is the inner loop of every re-run (30,000 rows of 15 cells): a column's cells are made by one list
     comprehension, and what only some cells need (escaping, cutting at Excel's limit, keeping outer spaces) is
@@ -159,7 +151,7 @@ def _text_cell(head: str, number: str, style: int, value: str) -> str:
 
 
 def is_plain_number(value: object) -> bool:
-    """A value `rows_xml` writes as a number and a reader gets back exactly: a finite int or float (not bool)
+    """A value `columns_xml` writes as a number and a reader gets back exactly: a finite int or float (not bool)
     that its 16 significant digits hold (a longer one is written as text, as people typed it)."""
     if not isinstance(value, int | float) or isinstance(value, bool):
         return False

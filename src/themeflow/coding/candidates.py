@@ -8,18 +8,18 @@ whole; a longer unit takes in one neighbouring sentence on each side as context,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, NamedTuple, Protocol, TypeVar
+from typing import NamedTuple, Protocol
 
 from themeflow.coding.ids import unit_id
 from themeflow.coding.matcher import WEIGHTS, CompiledCode, SentenceMatcher
 from themeflow.ingest.artefacts import SegmentBlock
 from themeflow.ingest.segmenter import simplified_shadow
 
-T = TypeVar("T")
 Matches = dict[int, list[tuple[str, str]]]  # code index -> [(kind of cue, cue)] for one sentence
 
 
@@ -67,19 +67,6 @@ class RememberingMatcher:
             found = self._build().match(text, tokens)
         self.seen[key] = found
         return found
-
-
-class OnDemand(Generic[T]):
-    """A value built on first use, once (`OnDemand(build)()`)."""
-
-    def __init__(self, build: Callable[[], T]) -> None:
-        self._build = build
-        self._value: T | None = None
-
-    def __call__(self) -> T:
-        if self._value is None:
-            self._value = self._build()
-        return self._value
 
 
 class Sentence(NamedTuple):
@@ -283,7 +270,7 @@ def draft_blocks(
     before forking when the work is spread over workers (so they inherit it, spaCy included)."""
     from themeflow.parallel import fork_map
 
-    build = OnDemand(build_matcher)
+    build = functools.cache(build_matcher)  # built once, on first need
     workers = processes if sum(b.participant_count for b in blocks) >= MIN_PARALLEL_SENTENCES else 1
     if workers > 1:
         build().prepare()

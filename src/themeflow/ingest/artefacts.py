@@ -101,6 +101,7 @@ def outputs_intact(ingest_dir: Path) -> bool:
 
 
 IDENTITIES_FILE = "ingest-outputs.json"  # in the private cache folder: see `remember_identities`
+OUTPUTS = ("segments.csv", "manifest.json")  # what the stages after ingest read of its outputs
 
 
 def _file_identity(path: Path) -> list[int]:
@@ -112,7 +113,7 @@ def _file_identity(path: Path) -> list[int]:
 def remember_identities(cache_dir: Path, ingest_dir: Path, digests: dict[str, str]) -> None:
     """Keep, privately, the identity and sha256 of segments.csv and manifest.json as ingest just wrote them, so
     the next run (or stage) reading them unchanged need not hash them again (`known_digests`)."""
-    data = {name: [*_file_identity(ingest_dir / name), digests[name]] for name in ("segments.csv", "manifest.json")}
+    data = {name: [*_file_identity(ingest_dir / name), digests[name]] for name in OUTPUTS}
     fsio.write_private_cache(cache_dir / IDENTITIES_FILE, json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
@@ -126,7 +127,7 @@ def known_digests(cache_dir: Path | None, ingest_dir: Path) -> dict[str, str]:
         return {
             name: str(entry[-1])
             for name, entry in data.items()
-            if name in ("segments.csv", "manifest.json") and entry[:-1] == _file_identity(ingest_dir / name)
+            if name in OUTPUTS and entry[:-1] == _file_identity(ingest_dir / name)
         }
     except (OSError, ValueError, TypeError, AttributeError, IndexError):
         return {}
@@ -165,13 +166,8 @@ _WRITTEN: list[tuple[Path, tuple[int, ...], str, dict[str, SegmentBlock]]] = []
 
 
 def _identity(ingest_dir: Path) -> tuple[int, ...]:
-    """What changes when anything rewrites segments.csv or manifest.json (size, inode, modification and
-    change times in ns)."""
-    out: list[int] = []
-    for name in ("segments.csv", "manifest.json"):
-        info = (ingest_dir / name).stat()
-        out += [info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
-    return tuple(out)
+    """What changes when anything rewrites segments.csv or manifest.json (see `_file_identity`)."""
+    return tuple(number for name in OUTPUTS for number in _file_identity(ingest_dir / name))
 
 
 def remember_written(ingest_dir: Path, digest: str, blocks: dict[str, SegmentBlock]) -> None:
